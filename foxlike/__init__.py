@@ -1,0 +1,50 @@
+"""foxlike: plugin-based explanations for PyTorch models.
+
+``import foxlike`` stays light: torch, Captum and the plugins are imported
+only when something that needs them is first used.
+"""
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from .errors import (
+    ExplainerError,
+    FoxlikeError,
+    InputError,
+    ParameterError,
+    PluginConflictError,
+    PluginError,
+    TargetError,
+    UnknownNameError,
+    ValidationError,
+)
+from .explainer import Explainer
+from .explanation import Check, Explanation, Features
+from .hookspecs import hookimpl
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "explain": "foxlike.explaining",
+    "Explaining": "foxlike.explaining",
+    "FoxlikeWarning": "foxlike.explaining",
+    "ExplainedModel": "foxlike.model",
+}
+
+if TYPE_CHECKING:
+    from .explaining import Explaining, FoxlikeWarning, explain
+    from .model import ExplainedModel
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'foxlike' has no attribute {name!r}")
+
+
+__all__ = [
+    "Check", "ExplainedModel", "Explainer", "ExplainerError", "Explaining", "Explanation", "Features",
+    "FoxlikeError", "FoxlikeWarning", "InputError", "ParameterError", "PluginConflictError", "PluginError",
+    "TargetError", "UnknownNameError", "ValidationError", "__version__", "explain", "hookimpl",
+]

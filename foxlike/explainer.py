@@ -1,0 +1,83 @@
+"""The base class every explainer subclasses."""
+from __future__ import annotations
+
+import inspect
+from typing import Any, ClassVar
+
+from .errors import ParameterError
+
+
+class Explainer:
+    """One attribution method, contributed by a plugin.
+
+    Subclasses set ``name`` (``"<namespace>.<method>"``) and ``modality`` and
+    implement :meth:`calculate_features`. The keyword parameters of that method
+    are the explainer's parameters: foxlike lists them in ``foxlike
+    explainers``, passes the user's values through, and rejects unknown ones
+    before any work is done. The first line of the class docstring is the
+    one-line description shown to users.
+    """
+
+    name: ClassVar[str] = ""
+    modality: ClassVar[str] = ""
+    #: Path methods (Integrated Gradients and kin) set this, and implement
+    #: :meth:`baselines`, so that every result gets the completeness check.
+    completeness: ClassVar[bool] = False
+
+    def calculate_features(self, model, inputs, target, **params):
+        """Return the attributions for ``inputs`` as a tensor.
+
+        ``model`` is a :class:`foxlike.ExplainedModel`: an ``nn.Module`` whose
+        forward applies the chosen output transform, whose ``forward_args``
+        must be passed on (Captum's ``additional_forward_args``), and whose
+        ``model`` attribute is the user's own module. ``target`` holds one
+        class index per sample, or is ``None`` for single-output models.
+        Returning :class:`foxlike.Features` attaches extra results.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not implement calculate_features")
+
+    def expected_shape(self, inputs, params: dict) -> tuple | None:
+        """The shape the attributions must have; ``None`` checks only the batch size."""
+        return tuple(inputs.shape)
+
+    def baselines(self, inputs, params: dict):
+        """The reference input the completeness check compares against."""
+        raise NotImplementedError(f"{type(self).__name__} sets completeness but has no baselines()")
+
+    @classmethod
+    def description(cls) -> str:
+        doc = inspect.getdoc(cls) if cls.__doc__ else ""
+        return doc.splitlines()[0] if doc else ""
+
+    @classmethod
+    def parameters(cls) -> dict[str, Any]:
+        """The keyword parameters of :meth:`calculate_features` and their defaults."""
+        signature = inspect.signature(cls.calculate_features)
+        return {
+            p.name: (None if p.default is inspect.Parameter.empty else p.default)
+            for p in list(signature.parameters.values())[4:]
+            if p.kind is not inspect.Parameter.VAR_KEYWORD
+        }
+
+    @classmethod
+    def check_parameters(cls, params: dict) -> None:
+        """Reject parameters that :meth:`calculate_features` does not take."""
+        signature = inspect.signature(cls.calculate_features)
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
+            return
+        known = cls.parameters()
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            raise ParameterError(
+                f"Explainer {cls.name!r} does not take parameter(s) {', '.join(unknown)}. "
+                f"Its parameters are: {', '.join(known) or '(none)'}."
+            )
+
+
+from .hookspecs import hookimpl  # noqa: E402 - the core's own hook implementation
+
+
+@hookimpl(trylast=True)
+def calculate_features(explainer, model, inputs, target, params):
+    """foxlike's default answer to the hook: ask the explainer itself."""
+    return explainer.calculate_features(model, inputs, target, **params)

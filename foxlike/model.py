@@ -1,0 +1,55 @@
+"""The view of the user's model that explainers receive."""
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+
+class ExplainedModel(torch.nn.Module):
+    """The user's model with the output transform applied and forward arguments bound.
+
+    Explainers receive this instead of the user's module. Its forward takes
+    the inputs and then ``forward_args`` positionally, which is what Captum's
+    ``additional_forward_args`` expects (Captum repeats their batch rows for
+    every interpolation step); keyword arguments the user passed, such as an
+    ``attention_mask``, are turned back into keywords for the real model.
+    """
+
+    def __init__(self, model: torch.nn.Module, transform: Callable, output: str,
+                 args: tuple = (), kwargs: dict | None = None):
+        super().__init__()
+        self.model = model
+        self.transform = transform
+        self.output = output
+        kwargs = kwargs or {}
+        self._n_args = len(args)
+        self._kwarg_names = tuple(kwargs)
+        self.forward_args: tuple = tuple(args) + tuple(kwargs.values())
+
+    def forward(self, inputs, *forward_args):
+        args = forward_args[: self._n_args]
+        kwargs = dict(zip(self._kwarg_names, forward_args[self._n_args:]))
+        return self.transform(self.model(inputs, *args, **kwargs))
+
+    @property
+    def additional_forward_args(self) -> tuple | None:
+        """``forward_args`` in the form Captum's ``additional_forward_args`` takes."""
+        return self.forward_args or None
+
+    def layer(self, layer: str | torch.nn.Module) -> torch.nn.Module:
+        """A layer of the user's model, by dotted name (``"features.7"``) or as the module itself."""
+        from .errors import ParameterError
+
+        if isinstance(layer, torch.nn.Module):
+            if not any(layer is m for m in self.model.modules()):
+                raise ParameterError("The layer given is not a module of the explained model.")
+            return layer
+        try:
+            return self.model.get_submodule(layer)
+        except AttributeError:
+            names = [n for n, _ in self.model.named_modules() if n]
+            raise ParameterError(
+                f"The model has no layer named {layer!r}. Its layers are: {', '.join(names[:40])}"
+                + (" ..." if len(names) > 40 else "")
+            ) from None

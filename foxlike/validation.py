@@ -1,0 +1,80 @@
+"""The checks every explanation goes through before it reaches the user.
+
+- ``shape``: the attributions have the shape the explainer documents
+  (or at least one row per sample, for layer methods);
+- ``finite``: no NaN or infinity;
+- ``non_zero``: no sample's attributions are all zero;
+- ``completeness`` (path methods only): the attributions of each sample sum
+  to F(x) - F(baseline) for its target, within ``rtol`` of that difference
+  (plus ``atol``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .explanation import Check
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rtol: float = 0.05
+    atol: float = 1e-4
+
+
+def check_shape(attributions, expected: tuple | None, batch: int) -> Check:
+    shape = tuple(attributions.shape)
+    if expected is None:
+        ok = attributions.dim() > 0 and shape[0] == batch
+        return Check("shape", ok, f"{shape}, {batch} rows expected", shape)
+    ok = shape == tuple(expected)
+    return Check("shape", ok, f"{shape}" if ok else f"{shape}, expected {tuple(expected)}", shape)
+
+
+def check_finite(attributions) -> Check:
+    bad = int((~torch.isfinite(attributions)).sum())
+    return Check("finite", bad == 0, "all values finite" if bad == 0 else f"{bad} values are NaN or infinite", bad)
+
+
+def check_non_zero(attributions) -> Check:
+    zero_rows = (attributions.reshape(attributions.shape[0], -1) == 0).all(dim=1)
+    samples = zero_rows.nonzero().flatten().tolist()
+    if samples:
+        return Check("non_zero", False, f"attributions are all zero for samples {samples}", samples)
+    return Check("non_zero", True, "every sample has a non-zero attribution", [])
+
+
+def _pick(output, target):
+    output = output.reshape(output.shape[0], -1)
+    if target is None:
+        return output[:, 0]
+    return output.gather(1, target.reshape(-1, 1).to(output.device)).squeeze(1)
+
+
+def check_completeness(attributions, scores, baseline_scores, target, tolerance: Tolerance) -> Check:
+    """Sum of attributions per sample against F(x) - F(baseline)."""
+    delta = (_pick(scores, target) - _pick(baseline_scores, target)).double()
+    total = attributions.reshape(attributions.shape[0], -1).double().sum(dim=1).to(delta.device)
+    error = (total - delta).abs()
+    allowed = tolerance.rtol * delta.abs() + tolerance.atol
+    relative = (error / delta.abs().clamp_min(1e-12)).max().item()
+    ok = bool((error <= allowed).all())
+    message = f"max relative error {relative:.3g} (rtol {tolerance.rtol:g}, atol {tolerance.atol:g})"
+    if not ok:
+        message += ": raise n_steps or check the baseline"
+    return Check("completeness", ok, message, relative)
+
+
+def validate(explainer, attributions, inputs, params, model, scores, target, tolerance: Tolerance) -> list[Check]:
+    """Run every check that applies to ``explainer``'s result; never raises on a failed check."""
+    checks = [check_shape(attributions, explainer.expected_shape(inputs, params), inputs.shape[0])]
+    if not attributions.is_floating_point():
+        return checks + [Check("finite", False, f"attributions have dtype {attributions.dtype}, not floating point")]
+    checks += [check_finite(attributions), check_non_zero(attributions)]
+    if explainer.completeness and checks[0].passed:
+        baselines = explainer.baselines(inputs, params)
+        with torch.no_grad():
+            baseline_scores = model(baselines, *model.forward_args)
+        checks.append(check_completeness(attributions, scores, baseline_scores, target, tolerance))
+    return checks

@@ -1,0 +1,32 @@
+"""Reference inputs for path methods: a number or a tensor, never random noise."""
+from __future__ import annotations
+
+import numbers
+
+import torch
+
+from foxlike import ParameterError
+
+
+def reference(inputs: torch.Tensor, baselines) -> torch.Tensor | float:
+    """``baselines`` as Captum takes it: a float, or a tensor viewed at the input's shape (no copy)."""
+    if isinstance(baselines, numbers.Real) and not isinstance(baselines, bool):
+        return float(baselines)
+    if isinstance(baselines, torch.Tensor):
+        try:
+            return baselines.to(device=inputs.device, dtype=inputs.dtype).expand_as(inputs)
+        except RuntimeError:
+            raise ParameterError(
+                f"baselines of shape {tuple(baselines.shape)} cannot be broadcast to the inputs' shape "
+                f"{tuple(inputs.shape)}: pass a number, or a tensor of the input's shape (or one sample's)."
+            ) from None
+    raise ParameterError(
+        f"baselines must be a number (0.0, the default, is a black image after normalisation) or a tensor, "
+        f"got {type(baselines).__name__}."
+    )
+
+
+def reference_tensor(inputs: torch.Tensor, baselines) -> torch.Tensor:
+    """The reference as a tensor of the input's shape, for the completeness check."""
+    value = reference(inputs, baselines)
+    return torch.full_like(inputs, value) if isinstance(value, float) else value
