@@ -42,6 +42,45 @@ def _demo(args) -> int:
     return run_demo(args)
 
 
+#: Exit codes of ``foxlike explain`` and ``foxlike demo`` (docs/cli.md).
+EXIT_OK, EXIT_CHECKS_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _explain(args) -> int:
+    from .explain_command import run_explain
+
+    return run_explain(args)
+
+
+def _add_explain_parser(commands) -> None:
+    explain = commands.add_parser(
+        "explain", help="explain a model's predictions on images or sentences; writes a report folder",
+        description="Settings come from --config (TOML) and then from the flags, which win. "
+                    "Exit codes: 0 all passed, 1 report written but an explainer or a check failed, "
+                    "2 usage or foxlike error, 130 interrupted.")
+    explain.add_argument("model", nargs="?", help="a TorchScript file, or 'module:factory' (with --weights)")
+    explain.add_argument("inputs", nargs="*", help="image files, folders of images, or one .txt file (a sentence a line)")
+    explain.add_argument("--config", help="a TOML file with the same settings (docs/cli.md)")
+    explain.add_argument("--explainer", "-e", action="append", dest="explainers", metavar="NAME",
+                         help="a registered explainer name; repeat for several (`foxlike explainers`)")
+    explain.add_argument("--param", "-p", action="append", default=[], metavar="NAME:KEY=VALUE",
+                         help="an explainer parameter, the value read as TOML (cv.integrated_gradients:n_steps=20)")
+    explain.add_argument("--target", help="a class index or a registered target name (default argmax)")
+    explain.add_argument("--output", help="what is attributed: a registered output name (default logits)")
+    explain.add_argument("--out", help="the report folder (default foxlike-report)")
+    explain.add_argument("--weights", help="a state_dict file for a 'module:factory' model (loaded weights_only)")
+    explain.add_argument("--unsafe-load", action="store_true", default=None,
+                         help="allow unpickling a whole model file: runs code from the file, only for files you trust")
+    explain.add_argument("--tokenizer", help="'module:callable' turning sentences into (input_ids, tokens)")
+    explain.add_argument("--image-size", type=int, nargs=2, metavar=("H", "W"), help="resize images to H x W")
+    explain.add_argument("--channels", type=int, choices=(1, 3), help="1 for grayscale models, 3 for RGB (default)")
+    explain.add_argument("--mean", type=float, nargs="+", help="per-channel mean subtracted after scaling to [0, 1]")
+    explain.add_argument("--std", type=float, nargs="+", help="per-channel standard deviation divided by")
+    explain.add_argument("--batch-size", type=int, help="inputs per batch (default 16)")
+    explain.add_argument("--quiet", "-q", action="store_true", default=None, help="no progress bar, no summary lines")
+    explain.set_defaults(run=_explain)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="foxlike", description="Explain PyTorch models' predictions.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
@@ -51,8 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     explainers = commands.add_parser("explainers", help="list the explainers with a line each")
     explainers.add_argument("-v", "--verbose", action="store_true", help="also list each explainer's parameters")
     explainers.set_defaults(run=_explainers)
+    _add_explain_parser(commands)
     demo = commands.add_parser("demo", help="explain a real model on real data, no download needed")
-    demo.add_argument("--output-dir", default="foxlike-demo", help="where to write the report")
+    demo.add_argument("--out", default="foxlike-demo", help="the folder to write the report to")
+    demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(run=_demo)
     return parser
 
@@ -74,7 +115,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except FoxlikeError as exc:
         print(f"foxlike: error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("foxlike: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -1,0 +1,132 @@
+"""The settings of one ``foxlike explain`` run, from a TOML file and the command line.
+
+A config file is data: it is parsed with :mod:`tomllib` (``tomli`` on Python
+3.10) and never evaluated. Explainers, targets and outputs are named by
+their registered names; an unknown key or name is an error that lists the
+valid ones.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import FoxlikeError, ParameterError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+
+class ConfigError(FoxlikeError, ValueError):
+    """A config file or flag that cannot be used as given."""
+
+
+@dataclass
+class RunConfig:
+    """Everything ``foxlike explain`` needs; the TOML keys are these field names."""
+
+    model: str = ""
+    inputs: list[str] = field(default_factory=list)
+    explainers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    target: Any = "argmax"
+    output: str = "logits"
+    out: str = "foxlike-report"
+    weights: str = ""
+    unsafe_load: bool = False
+    tokenizer: str = ""
+    image_size: list[int] = field(default_factory=list)
+    channels: int = 3
+    mean: list[float] = field(default_factory=list)
+    std: list[float] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    batch_size: int = 16
+    quiet: bool = False
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+def _explainer_table(value: Any) -> dict[str, dict[str, Any]]:
+    """``explainers`` may be a list of names or a table of name -> parameters."""
+    if isinstance(value, list):
+        value = {name: {} for name in value}
+    if not isinstance(value, dict) or not all(isinstance(p, dict) for p in value.values()):
+        raise ConfigError("'explainers' must be a list of names or a table such as "
+                          "[explainers.\"cv.integrated_gradients\"] with the explainer's parameters.")
+    return {str(name): dict(params) for name, params in value.items()}
+
+
+def from_mapping(data: dict[str, Any], source: str = "config") -> RunConfig:
+    """A :class:`RunConfig` from parsed TOML; unknown keys are an error listing the known ones."""
+    known = RunConfig.keys()
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ConfigError(f"Unknown key(s) in {source}: {', '.join(unknown)}. Valid keys: {', '.join(known)}.")
+    data = dict(data)
+    if "explainers" in data:
+        data["explainers"] = _explainer_table(data["explainers"])
+    if isinstance(data.get("image_size"), int):
+        data["image_size"] = [data["image_size"]] * 2
+    if isinstance(data.get("inputs"), str):
+        data["inputs"] = [data["inputs"]]
+    return RunConfig(**data)
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read a TOML config file; relative paths in it stay relative to the working directory."""
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"Config file {str(path)!r} does not exist.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Config file {str(path)!r} is not valid TOML: {exc}.") from None
+    return from_mapping(data, f"config file {str(path)!r}")
+
+
+def check_names(config: RunConfig) -> None:
+    """Every explainer, output and named target must be registered; parameters must be taken."""
+    from .plugins import lookup
+
+    if not config.explainers:
+        raise ParameterError("Name at least one explainer (--explainer NAME, or 'explainers' in the config); "
+                             "`foxlike explainers` lists them.")
+    for name, params in config.explainers.items():
+        lookup("explainers", name).check_parameters(params)
+    lookup("outputs", config.output)
+    if isinstance(config.target, str):
+        lookup("targets", config.target)
+
+
+def to_toml(config: RunConfig) -> str:
+    """Write ``config`` back as TOML that :func:`load_config` reads to an equal config."""
+    lines, tables = [], []
+    for key in RunConfig.keys():
+        value = getattr(config, key)
+        if key == "explainers":
+            for name, params in value.items():
+                tables.append(f'\n[explainers.{_toml_value(name)}]')
+                tables += [f"{k} = {_toml_value(v)}" for k, v in params.items()]
+        else:
+            lines.append(f"{key} = {_toml_value(value)}")
+    if not config.explainers:
+        lines.append("explainers = []")
+    return "\n".join(lines + tables) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a valid TOML basic string
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise ConfigError(f"Cannot write {value!r} ({type(value).__name__}) to TOML.")

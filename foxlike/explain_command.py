@@ -1,0 +1,66 @@
+"""``foxlike explain``: settings from a TOML file and flags, a safely loaded model, a report folder."""
+from __future__ import annotations
+
+import sys
+
+from .config import ConfigError, RunConfig, check_names, from_mapping, load_config, tomllib
+
+_FLAG_KEYS = ("model", "inputs", "target", "output", "out", "weights", "unsafe_load", "tokenizer", "image_size",
+              "channels", "mean", "std", "batch_size", "quiet")
+
+
+def _parse_value(text: str):
+    """A flag value read as a TOML value (``20``, ``0.5``, ``true``, ``[1, 2]``); otherwise the string."""
+    try:
+        return tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def settings(args) -> RunConfig:
+    """The config file's settings with every flag the user gave on top."""
+    config = load_config(args.config) if args.config else RunConfig()
+    given = {key: getattr(args, key) for key in _FLAG_KEYS if getattr(args, key, None) not in (None, [])}
+    if "target" in given:
+        given["target"] = _parse_value(given["target"])
+    merged = {**{k: getattr(config, k) for k in RunConfig.keys()}, **given}
+    if args.explainers:
+        merged["explainers"] = {name: dict(config.explainers.get(name, {})) for name in args.explainers}
+    for item in args.param:
+        name, sep, assignment = item.partition(":")
+        key, eq, value = assignment.partition("=")
+        if not (sep and eq and key):
+            raise ConfigError(f"--param {item!r} must look like EXPLAINER:KEY=VALUE, e.g. "
+                              "cv.integrated_gradients:n_steps=20.")
+        merged["explainers"].setdefault(name, {})[key] = _parse_value(value)
+    config = from_mapping(merged, "the command line")
+    if not config.model or not config.inputs:
+        raise ConfigError("Name a model and inputs: foxlike explain MODEL INPUTS... (or 'model' and 'inputs' "
+                          "in --config).")
+    return config
+
+
+def run_explain(args) -> int:
+    from . import cli
+    from .inputs import read_inputs
+    from .loading import load_model, load_tokenizer
+    from .report import write_report
+    from .runs import explain_inputs
+
+    config = settings(args)
+    check_names(config)
+    model = load_model(config.model, config.weights, config.unsafe_load)
+    inputs = read_inputs(config.inputs, tokenizer=load_tokenizer(config.tokenizer, model),
+                         image_size=config.image_size, channels=config.channels, mean=config.mean, std=config.std)
+    labels = config.labels or list(getattr(model, "labels", []) or [])
+    run = explain_inputs(model, inputs, config.explainers, target=config.target, output=config.output,
+                         batch_size=config.batch_size, quiet=config.quiet, title=f"foxlike: {config.model}",
+                         model_name=config.model, labels=labels)
+    report = write_report(config.out, run)
+    if not config.quiet:
+        for sample in run.samples:
+            failed = [n for n, e in sample.explanations.items() if not e.passed]
+            print(f"{sample.name}: predicted {run.label(sample.prediction)}"
+                  + (f"  FAILED: {', '.join(failed)}" if failed else ""))
+    print(f"Report: {report}", file=sys.stdout if not config.quiet else sys.stderr)
+    return cli.EXIT_OK if run.passed else cli.EXIT_CHECKS_FAILED

@@ -1,0 +1,109 @@
+"""Reading what ``foxlike explain`` explains: image files, folders of images, text files.
+
+Images become one float tensor (N, C, H, W) in [0, 1], resized to
+``image_size`` and then normalised with ``mean`` and ``std`` when given; the
+un-normalised pixels are kept for the report's overlays. A ``.txt`` file holds
+one sentence per line; a tokenizer turns the sentences into model inputs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import InputError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+TEXT_SUFFIXES = (".txt",)
+
+
+@dataclass
+class Inputs:
+    """A batch ready for the model, and what the report shows of each sample."""
+
+    kind: str  # "image" or "text"
+    tensor: Any
+    names: list[str]
+    pixels: Any = None  # images: (N, H, W, C) floats in [0, 1], before normalisation
+    tokens: list[list[str]] = field(default_factory=list)  # text: the tokens of each sentence
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def expand_paths(paths: list[str]) -> list[Path]:
+    """Files as given, folders replaced by the images in them (sorted by name)."""
+    found = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            if not images:
+                raise InputError(f"Folder {given!r} holds no image ({', '.join(IMAGE_SUFFIXES)}).")
+            found += images
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError(f"Input {given!r} does not exist.")
+    if not found:
+        raise InputError("No inputs given: name image files, a folder of images or a .txt file.")
+    return found
+
+
+def _read_image(path: Path, size: tuple[int, int] | None, channels: int):
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image = image.convert("L" if channels == 1 else "RGB")
+            if size:
+                image = image.resize((size[1], size[0]), Image.BILINEAR)
+            array = np.asarray(image, dtype=np.float32) / 255.0
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InputError(f"Cannot read image {str(path)!r}: {exc}.") from None
+    return array[..., None] if array.ndim == 2 else array
+
+
+def read_images(paths: list[Path], image_size: list[int] | None = None, channels: int = 3,
+                mean: list[float] | None = None, std: list[float] | None = None) -> Inputs:
+    import numpy as np
+    import torch
+
+    size = tuple(image_size) if image_size else None
+    arrays = [_read_image(p, size, channels) for p in paths]
+    shapes = {a.shape for a in arrays}
+    if len(shapes) > 1:
+        raise InputError(f"The images have different sizes {sorted(shapes)}: set image_size (--image-size H W).")
+    pixels = np.stack(arrays)
+    tensor = torch.from_numpy(pixels).permute(0, 3, 1, 2).contiguous()
+    if mean:
+        tensor = tensor - torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1)
+    if std:
+        tensor = tensor / torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1)
+    return Inputs("image", tensor, [p.name for p in paths], pixels=pixels)
+
+
+def read_sentences(path: Path, tokenizer: Callable | None) -> Inputs:
+    """One sentence per non-empty line; ``tokenizer(sentences) -> (input_ids, tokens)``."""
+    if tokenizer is None:
+        raise InputError(
+            f"{str(path)!r} is text, and the model brings no tokenizer: pass --tokenizer module:callable, or "
+            "give the model a `tokenize(sentences) -> (input_ids, tokens)` method."
+        )
+    sentences = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not sentences:
+        raise InputError(f"{str(path)!r} holds no sentence (one per line expected).")
+    input_ids, tokens = tokenizer(sentences)
+    return Inputs("text", input_ids, sentences, tokens=[list(t) for t in tokens])
+
+
+def read_inputs(paths: list[str], tokenizer: Callable | None = None, **image_options) -> Inputs:
+    """Everything named on the command line as one batch: all images, or one text file."""
+    files = expand_paths(paths)
+    texts = [p for p in files if p.suffix.lower() in TEXT_SUFFIXES]
+    if texts:
+        if len(files) > 1:
+            raise InputError("Give either one .txt file of sentences or images, not both or several text files.")
+        return read_sentences(texts[0], tokenizer)
+    return read_images(files, **image_options)

@@ -1,0 +1,113 @@
+"""The report's raw data: attributions in ``.npz`` and a JSON summary that reads back.
+
+``attributions.npz`` (``numpy.load``) holds, for N samples:
+
+- ``names``: (N,) the input names (file names, or the sentences);
+- ``predictions``: (N,) int64 predicted class; ``targets``: (N,) int64 explained class, -1 for a
+  single-output model;
+- ``inputs``: the model inputs, (N, C, H, W) float32 for images, (N, L) int64 token ids for text;
+- one array per explainer, keyed by its registered name (``cv.integrated_gradients``): (N, ...)
+  float32 attributions, NaN for samples whose explainer failed.
+
+``summary.json`` holds the run's settings and, per sample, the prediction, target and for each
+explainer whether it passed, its checks, its error and its time (``format`` is its version).
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+ATTRIBUTIONS_FILE = "attributions.npz"
+SUMMARY_FILE = "summary.json"
+FORMAT = "foxlike-report/1"
+
+
+def _stack(arrays: list, fallback_shape: tuple) -> Any:
+    """One (N, ...) float32 array; NaN rows for samples without attributions."""
+    import numpy as np
+
+    shape = next((a.shape for a in arrays if a is not None), fallback_shape)
+    return np.stack([a.astype(np.float32) if a is not None and a.shape == shape
+                     else np.full(shape, np.nan, dtype=np.float32) for a in arrays])
+
+
+def write_attributions(path: Path, run) -> None:
+    import numpy as np
+
+    arrays = {
+        "names": np.array(run.inputs.names, dtype=str),
+        "predictions": np.array([s.prediction for s in run.samples], dtype=np.int64),
+        "targets": np.array([-1 if s.target is None else s.target for s in run.samples], dtype=np.int64),
+        "inputs": run.inputs.tensor.detach().cpu().numpy(),
+    }
+    for name in run.explainers:
+        arrays[name] = _stack([s.explanations[name].attributions for s in run.samples],
+                                arrays["inputs"].shape[1:])
+    np.savez_compressed(path, **arrays)
+
+
+def read_attributions(path: str | Path) -> dict:
+    """The arrays of an ``attributions.npz`` as a dict (no pickle: ``allow_pickle=False``)."""
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, (bool, int, str)) or value is None:
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return repr(value)  # tensors, callables: shown, not re-created
+
+
+def summary(run) -> dict:
+    return {
+        "format": FORMAT,
+        "title": run.title,
+        "model": run.model,
+        "output": run.output,
+        "target": _json_safe(run.target),
+        "explainers": _json_safe(run.explainers),
+        "passed": run.passed,
+        "attributions": ATTRIBUTIONS_FILE,
+        "samples": [
+            {
+                "name": s.name,
+                "prediction": s.prediction,
+                "prediction_label": run.label(s.prediction),
+                "score": s.score,
+                "target": s.target,
+                "target_label": run.label(s.target),
+                "target_source": s.target_source,
+                "explanations": {
+                    name: {"passed": e.passed, "seconds": e.seconds, "batch_size": e.batch_size,
+                           "error": e.error, "checks": e.checks}
+                    for name, e in s.explanations.items()
+                },
+            }
+            for s in run.samples
+        ],
+    }
+
+
+def write_summary(path: Path, run) -> None:
+    path.write_text(json.dumps(summary(run), indent=2), encoding="utf-8")
+
+
+def read_summary(path: str | Path) -> dict:
+    """A ``summary.json`` written by foxlike, checked to be one."""
+    from ..errors import InputError
+
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if data.get("format") != FORMAT:
+        raise InputError(f"{str(path)!r} is not a foxlike report summary (format {data.get('format')!r}, "
+                         f"expected {FORMAT!r}).")
+    return data

@@ -1,0 +1,93 @@
+"""``index.html``: one self-contained page per run, images embedded as base64 PNG.
+
+Every string that came from data (file names, sentences, labels, parameters,
+error messages) goes through :func:`html.escape`. The page's only script
+marks, once the page has loaded, how many of its images decoded
+(``data-images-loaded`` on ``<body>``), which the headless-browser test reads.
+"""
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+from . import images, text
+
+REPORT_FILE = "index.html"
+
+STYLE = """
+body { font-family: sans-serif; margin: 1.5em; color: #222; }
+.sample { border: 1px solid #ccc; border-radius: 6px; padding: 0.8em; margin: 1em 0; }
+.panel { margin: 0.6em 0; padding: 0.4em; background: #fafafa; }
+.panel img, .comparison img { max-width: 100%; }
+.pass { color: #1a7f37; } .fail { color: #c62828; font-weight: bold; }
+.token { padding: 1px 3px; border-radius: 3px; }
+table.checks td { padding: 0 0.6em 0 0; font-size: 90%; }
+"""
+
+SCRIPT = """
+window.addEventListener("load", function () {
+  var all = Array.prototype.slice.call(document.images);
+  var ok = all.filter(function (i) { return i.complete && i.naturalWidth > 0; });
+  document.body.setAttribute("data-images-loaded", ok.length);
+  document.body.setAttribute("data-images-total", all.length);
+});
+"""
+
+
+def _e(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _img(png: bytes, alt: str) -> str:
+    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+
+
+def _checks(explanation) -> str:
+    rows = [f'<tr><td class="{"pass" if c["passed"] else "fail"}">{"ok" if c["passed"] else "FAILED"}</td>'
+            f'<td>{_e(c["name"])}</td><td>{_e(c["message"])}</td></tr>' for c in explanation.checks]
+    return f'<table class="checks">{"".join(rows)}</table>'
+
+
+def _panel(run, index: int, name: str, explanation) -> str:
+    timing = f"{explanation.seconds:.2f} s for a batch of {explanation.batch_size}"
+    status = '<span class="pass">passed</span>' if explanation.passed else '<span class="fail">failed</span>'
+    head = f'<h4>{_e(name)} {status} <small>({_e(timing)})</small></h4>'
+    if explanation.error is not None:
+        return f'<div class="panel" data-explainer="{_e(name)}">{head}<p class="fail">{_e(explanation.error)}</p></div>'
+    if run.inputs.kind == "image":
+        body = _img(images.explainer_views(run.inputs.pixels[index], explanation.attributions), f"{name} views")
+    else:
+        body = f'<p class="tokens">{text.tokens_html(run.inputs.tokens[index], explanation.attributions)}</p>'
+    return f'<div class="panel" data-explainer="{_e(name)}">{head}{body}{_checks(explanation)}</div>'
+
+
+def _sample(run, index: int, sample) -> str:
+    heading = (f'<h3>{_e(sample.name)}</h3><p>prediction: <b>{_e(run.label(sample.prediction))}</b> '
+               f'(score {sample.score:.3g}, {_e(run.output)}) · target: <b>{_e(run.label(sample.target))}</b> '
+               f'({_e(sample.target_source)})</p>')
+    comparison = ""
+    ready = {n: e.attributions for n, e in sample.explanations.items() if e.attributions is not None}
+    if run.inputs.kind == "image" and len(ready) > 1:
+        comparison = f'<div class="comparison">{_img(images.side_by_side(run.inputs.pixels[index], ready), "side by side")}</div>'
+    panels = "".join(_panel(run, index, n, e) for n, e in sample.explanations.items())
+    return f'<section class="sample">{heading}{comparison}{panels}</section>'
+
+
+def render(run) -> str:
+    """The whole page as a string."""
+    verdict = ('<p class="pass">Every explainer ran and every check passed.</p>' if run.passed else
+               '<p class="fail">Some explainers failed or some checks did not pass: see the panels.</p>')
+    settings = (f"<p>model: <code>{_e(run.model)}</code> · output: {_e(run.output)} · target: {_e(run.target)} · "
+                f"explainers: {_e(', '.join(run.explainers))}</p>")
+    body = "".join(_sample(run, i, s) for i, s in enumerate(run.samples))
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{_e(run.title)} · foxlike</title>'
+            f"<style>{STYLE}</style><script>{SCRIPT}</script></head>"
+            f"<body><h1>{_e(run.title)}</h1>{settings}{verdict}{body}"
+            f'<p><small>Raw data: <a href="attributions.npz">attributions.npz</a>, '
+            f'<a href="summary.json">summary.json</a>.</small></p></body></html>')
+
+
+def write_html(path: Path, run) -> Path:
+    path.write_text(render(run), encoding="utf-8")
+    return path
