@@ -1,0 +1,87 @@
+"""`foxlike explain` run as a user runs it: a subprocess, its exit code, its report folder."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from foxlike.inputs import read_inputs
+from foxlike.report import read_attributions, read_summary
+
+FACTORY = "foxlike_cv.digits:DigitsCNN"
+
+
+def _tree(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_config_run_is_quiet_exits_zero_and_writes_only_its_report(cli, digits, digits_files, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    config = work / "run.toml"
+    config.write_text(
+        f'model = "{FACTORY}"\nweights = "{digits_files["weights"]}"\ninputs = ["{digits_files["images"]}"]\n'
+        f'channels = 1\nout = "report"\ntarget = "argmax"\noutput = "softmax"\n'
+        '[explainers."cv.integrated_gradients"]\nn_steps = 64\n'
+    )
+    inputs_before = _tree(digits_files["root"])
+
+    result = cli("explain", "--config", str(config), "--quiet", cwd=work)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert _tree(digits_files["root"]) == inputs_before
+    assert _tree(work) == ["report", "report/attributions.npz", "report/index.html", "report/summary.json", "run.toml"]
+    summary = read_summary(work / "report" / "summary.json")
+    arrays = read_attributions(work / "report" / "attributions.npz")
+    images = read_inputs([str(digits_files["images"])], channels=1)
+    with torch.no_grad():
+        expected = digits.model(images.tensor).argmax(dim=1).tolist()
+    assert [s["prediction"] for s in summary["samples"]] == expected
+    assert [s["name"] for s in summary["samples"]] == images.names
+    assert summary["explainers"] == {"cv.integrated_gradients": {"n_steps": 64}}
+    assert summary["output"] == "softmax" and summary["passed"] is True
+    assert arrays["predictions"].tolist() == expected and arrays["targets"].tolist() == expected
+    assert arrays["cv.integrated_gradients"].shape == (6, 1, 8, 8)
+    np.testing.assert_allclose(arrays["inputs"], images.tensor.numpy())
+
+
+def test_failed_check_still_writes_the_report_and_exits_one(cli, digits_files, tmp_path):
+    # Target 3 explained with 1 step: Integrated Gradients cannot meet the completeness check.
+    result = cli("explain", FACTORY, str(digits_files["images"]), "--weights", str(digits_files["weights"]),
+                 "--channels", "1", "-e", "cv.integrated_gradients", "-p", "cv.integrated_gradients:n_steps=1",
+                 "--target", "3", "--out", str(tmp_path / "out"))
+
+    assert result.returncode == 1, result.stderr
+    assert f"Report: {tmp_path / 'out' / 'index.html'}" in result.stdout
+    summary = read_summary(tmp_path / "out" / "summary.json")
+    assert summary["passed"] is False
+    checks = summary["samples"][0]["explanations"]["cv.integrated_gradients"]["checks"]
+    assert [c["name"] for c in checks if not c["passed"]] == ["completeness"]
+    assert {s["target"] for s in summary["samples"]} == {3}
+
+
+def test_unknown_explainer_exits_two_and_names_the_known_ones(cli, tmp_path):
+    result = cli("explain", FACTORY, str(tmp_path), "-e", "cv.integrated_gradient", "--out", str(tmp_path / "o"))
+
+    assert result.returncode == 2
+    assert "Unknown explainer 'cv.integrated_gradient'" in result.stderr
+    assert "Did you mean 'cv.integrated_gradients'" in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_unknown_config_key_exits_two_and_lists_the_valid_keys(cli, tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text('model = "m:f"\nn_step = 3\n')
+
+    result = cli("explain", "--config", str(config))
+
+    assert result.returncode == 2
+    assert "Unknown key(s) in config file" in result.stderr and "n_step" in result.stderr
+    assert "Valid keys: model, inputs, explainers, target, output" in result.stderr
+
+
+def test_missing_model_is_a_usage_error(cli, tmp_path):
+    result = cli("explain", "-e", "cv.integrated_gradients")
+
+    assert result.returncode == 2
+    assert "Name a model and inputs" in result.stderr
