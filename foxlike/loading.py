@@ -13,6 +13,7 @@ Three ways, in order of safety:
 from __future__ import annotations
 
 import importlib
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -64,7 +65,9 @@ def load_model(spec: str, weights: str = "", unsafe: bool = False):
         if weights:
             raise ModelLoadError(f"--weights goes with a 'module:factory' model, not with the file {spec!r}.")
         try:
-            return torch.jit.load(spec, map_location="cpu")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)  # torch 2.x deprecates jit in favour of export
+                return torch.jit.load(spec, map_location="cpu")
         except RuntimeError:
             pass  # not TorchScript
         if not unsafe:
