@@ -118,6 +118,6 @@ def run_demo(args) -> int:
                 print(f"  {sample.name}: predicted {run.label(sample.prediction)} ({sample.score:.2f})")
             print(f"  {', '.join(run.explainers)}: {'passed' if run.passed else 'SOME CHECKS FAILED'} "
                   f"in {time.perf_counter() - started:.1f} s -> {report}")
-    print(f"Report: {_index(folder, written, skipped)}")
+    print(f"Report: {_index(folder, written, skipped).resolve()}")
     failed = [name for run in written.values() for s in run.samples for name, e in s.explanations.items() if e.error]
     return 1 if failed else 0

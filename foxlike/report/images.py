@@ -53,10 +53,11 @@ def _show_image(axis, pixels: np.ndarray, title: str) -> None:
 def _overlay(axis, pixels: np.ndarray, values: np.ndarray, title: str) -> None:
     scale = float(np.abs(values).max()) or 1.0
     _show_image(axis, pixels.mean(axis=-1, keepdims=True), title)
-    axis.imshow(values, cmap="bwr", vmin=-scale, vmax=scale, alpha=0.55)
+    # opacity follows the attribution's size, so unimportant pixels show the image unchanged
+    axis.imshow(values, cmap="bwr", vmin=-scale, vmax=scale, alpha=np.clip(np.abs(values) / scale, 0, 1) * 0.8)
 
 
-def explainer_views(pixels: np.ndarray, attributions: np.ndarray, title: str = "") -> bytes:
+def explainer_views(pixels: np.ndarray, attributions: np.ndarray) -> bytes:
     """One row: image, signed heat map, overlay, positive, negative, absolute."""
     values = attribution_map(attributions, *pixels.shape[:2])
     scale = float(np.abs(values).max()) or 1.0
@@ -71,8 +72,6 @@ def explainer_views(pixels: np.ndarray, attributions: np.ndarray, title: str = "
     for axis, name in zip(axes[1:], VIEWS[1:]):
         axis.set_title(name, fontsize=9)
         axis.axis("off")
-    if title:
-        figure.suptitle(title, fontsize=9)
     return _png(figure)
 
 
