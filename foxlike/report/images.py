@@ -27,6 +27,16 @@ def attribution_map(attributions: np.ndarray, height: int, width: int) -> np.nda
     return np.nan_to_num(values)
 
 
+def colour_scale(values: np.ndarray) -> float:
+    """The value drawn at full colour: the 99th percentile of |values|, as Captum's visualiser does.
+
+    Pixel attributions of large networks have a few extreme pixels; scaling to the maximum would leave
+    every other pixel blank. Values beyond the scale are drawn at full colour.
+    """
+    magnitude = np.abs(values)
+    return float(np.percentile(magnitude, 99)) or float(magnitude.max()) or 1.0
+
+
 def _figure(columns: int):
     from matplotlib.figure import Figure  # no pyplot: no global state, Agg canvas
 
@@ -51,7 +61,7 @@ def _show_image(axis, pixels: np.ndarray, title: str) -> None:
 
 
 def _overlay(axis, pixels: np.ndarray, values: np.ndarray, title: str) -> None:
-    scale = float(np.abs(values).max()) or 1.0
+    scale = colour_scale(values)
     _show_image(axis, pixels.mean(axis=-1, keepdims=True), title)
     # opacity follows the attribution's size, so unimportant pixels show the image unchanged
     axis.imshow(values, cmap="bwr", vmin=-scale, vmax=scale, alpha=np.clip(np.abs(values) / scale, 0, 1) * 0.8)
@@ -60,7 +70,7 @@ def _overlay(axis, pixels: np.ndarray, values: np.ndarray, title: str) -> None:
 def explainer_views(pixels: np.ndarray, attributions: np.ndarray) -> bytes:
     """One row: image, signed heat map, overlay, positive, negative, absolute."""
     values = attribution_map(attributions, *pixels.shape[:2])
-    scale = float(np.abs(values).max()) or 1.0
+    scale = colour_scale(values)
     figure, axes = _figure(len(VIEWS))
     _show_image(axes[0], pixels, "image")
     axes[1].imshow(values, cmap="bwr", vmin=-scale, vmax=scale)
