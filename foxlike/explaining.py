@@ -103,8 +103,7 @@ class Explaining:
         _check_inputs(self.model, inputs)
         input_requires_grad = inputs.requires_grad
         try:
-            with torch.set_grad_enabled(self._grad_enabled):
-                output = self.model(inputs, *args, **kwargs)
+            output = self._forward(inputs, args, kwargs)
             with torch.no_grad():
                 scores = self.transform(output)
             target, source = resolve_target(self.target, scores)
@@ -116,6 +115,18 @@ class Explaining:
         finally:
             inputs.requires_grad_(input_requires_grad)
         return output, explanations
+
+    def _forward(self, inputs, args, kwargs):
+        """The one forward pass, in the caller's grad mode; its failure names the inputs it got."""
+        try:
+            with torch.set_grad_enabled(self._grad_enabled):
+                return self.model(inputs, *args, **kwargs)
+        except (RuntimeError, TypeError, ValueError, IndexError) as exc:
+            raise InputError(
+                f"The model failed on inputs of shape {tuple(inputs.shape)} and dtype {inputs.dtype}: "
+                f"{type(exc).__name__}: {exc}. Check that the inputs have the shape, dtype and extra "
+                "arguments the model expects."
+            ) from exc
 
     def _run(self, explainer, params, model, inputs, target, source, scores) -> Explanation:
         explanation = Explanation(explainer.name, None, target, source, self.output_name, params)
