@@ -12,6 +12,7 @@ from .errors import (
     ExplainerError,
     FoxlikeError,
     InputError,
+    ModelNotSupportedError,
     ParameterError,
     PluginConflictError,
     PluginError,
@@ -45,6 +46,6 @@ def __getattr__(name: str):
 
 __all__ = [
     "Check", "ExplainedModel", "Explainer", "ExplainerError", "Explaining", "Explanation", "Features",
-    "FoxlikeError", "FoxlikeWarning", "InputError", "ParameterError", "PluginConflictError", "PluginError",
+    "FoxlikeError", "FoxlikeWarning", "InputError", "ModelNotSupportedError", "ParameterError", "PluginConflictError", "PluginError",
     "TargetError", "UnknownNameError", "ValidationError", "__version__", "explain", "hookimpl",
 ]

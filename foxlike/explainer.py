@@ -41,7 +41,11 @@ class Explainer:
         return tuple(inputs.shape)
 
     def baselines(self, inputs, params: dict):
-        """The reference input the completeness check compares against."""
+        """The reference input the completeness check compares against.
+
+        ``None`` skips the check for these parameters (a map that was
+        resized, for instance, no longer sums to F(x) - F(baseline)).
+        """
         raise NotImplementedError(f"{type(self).__name__} sets completeness but has no baselines()")
 
     @classmethod

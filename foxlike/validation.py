@@ -72,8 +72,8 @@ def validate(explainer, attributions, inputs, params, model, scores, target, tol
     if not attributions.is_floating_point():
         return checks + [Check("finite", False, f"attributions have dtype {attributions.dtype}, not floating point")]
     checks += [check_finite(attributions), check_non_zero(attributions)]
-    if explainer.completeness and checks[0].passed:
-        baselines = explainer.baselines(inputs, params)
+    baselines = explainer.baselines(inputs, params) if explainer.completeness and checks[0].passed else None
+    if baselines is not None:
         with torch.no_grad():
             baseline_scores = model(baselines, *model.forward_args)
         checks.append(check_completeness(attributions, scores, baseline_scores, target, tolerance))

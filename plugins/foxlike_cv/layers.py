@@ -1,0 +1,85 @@
+"""Finding the layer a layer method attributes to.
+
+The last convolutional layer is the last one that *runs* in a forward pass,
+which is not always the last one registered (a model may define its layers
+in any order). One forward pass on the first sample, with hooks that are
+removed at once, tells which it is.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from foxlike import ParameterError
+
+
+def _first_sample(model, inputs):
+    """The first row of the inputs and of every batched forward argument."""
+    args = tuple(a[:1] if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == inputs.shape[0] else a
+                 for a in model.forward_args)
+    return inputs[:1], args
+
+
+def modules_in_run_order(model, inputs, kind: type | tuple[type, ...]) -> list[nn.Module]:
+    """The modules of ``kind`` in the order one forward pass runs them (each once)."""
+    order: list[nn.Module] = []
+    handles = [m.register_forward_hook(lambda module, *_: order.append(module))
+               for m in model.model.modules() if isinstance(m, kind)]
+    try:
+        sample, args = _first_sample(model, inputs)
+        with torch.no_grad():
+            model(sample, *args)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return list(dict.fromkeys(order))
+
+
+def last_conv_layer(model, inputs) -> nn.Module:
+    """The convolution that runs last in a forward pass."""
+    ran = modules_in_run_order(model, inputs, (nn.Conv1d, nn.Conv2d, nn.Conv3d))
+    if not ran:
+        raise ParameterError(
+            "The model has no convolutional layer that runs in its forward pass, so there is no last conv "
+            "layer to attribute to. Name a layer with layer='<dotted.name>' (see model.named_modules()) "
+            "or pass the module itself."
+        )
+    return ran[-1]
+
+
+def resolve_layer(model, inputs, layer) -> nn.Module:
+    """``layer`` as given (a dotted name or a module), or the last conv layer when ``None``."""
+    return last_conv_layer(model, inputs) if layer is None else model.layer(layer)
+
+
+def layer_name(model, layer: nn.Module) -> str:
+    return next((name for name, module in model.model.named_modules() if module is layer), "?")
+
+
+def upsample_to_input(attributions: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+    """Sum over channels and resize bilinearly to the input's height and width: (N, 1, H, W)."""
+    summed = attributions.sum(dim=1, keepdim=True) if attributions.dim() == 4 else attributions
+    if summed.dim() != 4:
+        raise ParameterError(
+            f"upsample=True needs a layer with 4-D output (N, C, h, w); this layer gives {tuple(attributions.shape)}."
+        )
+    return nn.functional.interpolate(summed, size=inputs.shape[-2:], mode="bilinear", align_corners=False)
+
+
+def reused_modules(model, inputs) -> list[str]:
+    """Names of leaf modules that run more than once in one forward pass."""
+    calls: dict[nn.Module, int] = {}
+
+    def count(module, *_):
+        calls[module] = calls.get(module, 0) + 1
+
+    leaves = [m for m in model.model.modules() if not list(m.children())]
+    handles = [m.register_forward_hook(count) for m in leaves]
+    try:
+        sample, args = _first_sample(model, inputs)
+        with torch.no_grad():
+            model(sample, *args)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return [layer_name(model, m) for m, n in calls.items() if n > 1]
