@@ -24,11 +24,16 @@ def bytes_per_row(model, inputs) -> int:
     def pack(tensor):
         nonlocal saved
         saved += tensor.numel() * tensor.element_size()
-        return tensor
+        # Keep nothing: holding the tensor would tie it to its own graph in a cycle gc cannot see,
+        # and the probe never runs backward, so nothing is ever unpacked.
+        return None
+
+    def unpack(_):
+        raise RuntimeError("the memory probe's graph is not for backward")
 
     sample, args = _first_sample(model, inputs)
     sample = sample.detach().requires_grad_(sample.is_floating_point())
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+    with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
         model(sample, *args)
     return saved + 2 * sample.numel() * sample.element_size()
 
