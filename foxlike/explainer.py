@@ -23,6 +23,8 @@ class Explainer:
     #: Path methods (Integrated Gradients and kin) set this, and implement
     #: :meth:`baselines`, so that every result gets the completeness check.
     completeness: ClassVar[bool] = False
+    #: What a failed completeness check suggests to the user.
+    completeness_hint: ClassVar[str] = "raise n_steps or check the baseline"
 
     def calculate_features(self, model, inputs, target, **params):
         """Return the attributions for ``inputs`` as a tensor.

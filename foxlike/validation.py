@@ -52,7 +52,8 @@ def _pick(output, target):
     return output.gather(1, target.reshape(-1, 1).to(output.device)).squeeze(1)
 
 
-def check_completeness(attributions, scores, baseline_scores, target, tolerance: Tolerance) -> Check:
+def check_completeness(attributions, scores, baseline_scores, target, tolerance: Tolerance,
+                       hint: str = "raise n_steps or check the baseline") -> Check:
     """Sum of attributions per sample against F(x) - F(baseline)."""
     delta = (_pick(scores, target) - _pick(baseline_scores, target)).double()
     total = attributions.reshape(attributions.shape[0], -1).double().sum(dim=1).to(delta.device)
@@ -62,7 +63,7 @@ def check_completeness(attributions, scores, baseline_scores, target, tolerance:
     ok = bool((error <= allowed).all())
     message = f"max relative error {relative:.3g} (rtol {tolerance.rtol:g}, atol {tolerance.atol:g})"
     if not ok:
-        message += ": raise n_steps or check the baseline"
+        message += f": {hint}"
     return Check("completeness", ok, message, relative)
 
 
@@ -76,5 +77,6 @@ def validate(explainer, attributions, inputs, params, model, scores, target, tol
     if baselines is not None:
         with torch.no_grad():
             baseline_scores = model(baselines, *model.forward_args)
-        checks.append(check_completeness(attributions, scores, baseline_scores, target, tolerance))
+        checks.append(check_completeness(attributions, scores, baseline_scores, target, tolerance,
+                                         explainer.completeness_hint))
     return checks

@@ -65,21 +65,3 @@ def upsample_to_input(attributions: torch.Tensor, inputs: torch.Tensor) -> torch
         )
     return nn.functional.interpolate(summed, size=inputs.shape[-2:], mode="bilinear", align_corners=False)
 
-
-def reused_modules(model, inputs) -> list[str]:
-    """Names of leaf modules that run more than once in one forward pass."""
-    calls: dict[nn.Module, int] = {}
-
-    def count(module, *_):
-        calls[module] = calls.get(module, 0) + 1
-
-    leaves = [m for m in model.model.modules() if not list(m.children())]
-    handles = [m.register_forward_hook(count) for m in leaves]
-    try:
-        sample, args = _first_sample(model, inputs)
-        with torch.no_grad():
-            model(sample, *args)
-    finally:
-        for handle in handles:
-            handle.remove()
-    return [layer_name(model, m) for m, n in calls.items() if n > 1]

@@ -45,6 +45,9 @@ class DeepLift(foxlike.Explainer):
     name = "cv.deeplift"
     modality = "cv"
     completeness = True
+    completeness_hint = ("DeepLIFT's rules sum exactly only through linear layers and activations; Captum's rule "
+                         "for max pooling is approximate, so models with max pooling miss by this much "
+                         "(strict=False records it instead of raising)")
 
     def calculate_features(self, model, inputs, target, baselines=0.0):
         from captum.attr import DeepLift as CaptumDeepLift
