@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import torch
 
-from .layers import _first_sample
-
 #: The default budget on the CPU, where free memory is hard to know.
 CPU_BUDGET_MB = 2048
 #: The share of the GPU's free memory used by default.
@@ -31,7 +29,7 @@ def bytes_per_row(model, inputs) -> int:
     def unpack(_):
         raise RuntimeError("the memory probe's graph is not for backward")
 
-    sample, args = _first_sample(model, inputs)
+    sample, args = model.first_sample(inputs)
     sample = sample.detach().requires_grad_(sample.is_floating_point())
     with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
         model(sample, *args)

@@ -10,7 +10,7 @@ import foxlike
 
 from .baselines import reference, reference_tensor
 from .integrated_gradients import chunk_size
-from .layers import layer_name, resolve_layer, upsample_to_input
+from .layers import resolve_layer, upsample_to_input
 
 
 def _input_sized(inputs) -> tuple:
@@ -42,7 +42,7 @@ class LayerIntegratedGradients(foxlike.Explainer):
         )
         if upsample:
             attributions = upsample_to_input(attributions, inputs)
-        return foxlike.Features(attributions, {"layer": layer_name(model, module)})
+        return foxlike.Features(attributions, {"layer": model.layer_name(module)})
 
     def expected_shape(self, inputs, params):
         return _input_sized(inputs) if params.get("upsample") else None
@@ -71,7 +71,7 @@ class LayerConductance(foxlike.Explainer):
             additional_forward_args=model.additional_forward_args, n_steps=n_steps, method=method,
             internal_batch_size=chunk_size(model, inputs, n_steps, internal_batch_size, memory_budget_mb),
         )
-        return foxlike.Features(attributions, {"layer": layer_name(model, module)})
+        return foxlike.Features(attributions, {"layer": model.layer_name(module)})
 
     def expected_shape(self, inputs, params):
         return None
@@ -99,7 +99,7 @@ class GradCAM(foxlike.Explainer):
         )
         if upsample:
             attributions = upsample_to_input(attributions, inputs)
-        return foxlike.Features(attributions, {"layer": layer_name(model, module)})
+        return foxlike.Features(attributions, {"layer": model.layer_name(module)})
 
     def expected_shape(self, inputs, params):
         return _input_sized(inputs) if params.get("upsample", True) else None
@@ -118,4 +118,4 @@ class GuidedGradCAM(foxlike.Explainer):
         attributions = GuidedGradCam(model, module).attribute(
             inputs, target=target, additional_forward_args=model.additional_forward_args,
         )
-        return foxlike.Features(attributions, {"layer": layer_name(model, module)})
+        return foxlike.Features(attributions, {"layer": model.layer_name(module)})

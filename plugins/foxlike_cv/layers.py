@@ -2,8 +2,7 @@
 
 The last convolutional layer is the last one that *runs* in a forward pass,
 which is not always the last one registered (a model may define its layers
-in any order). One forward pass on the first sample, with hooks that are
-removed at once, tells which it is.
+in any order): ``ExplainedModel.run_order`` tells which it is.
 """
 from __future__ import annotations
 
@@ -13,31 +12,9 @@ from torch import nn
 from foxlike import ParameterError
 
 
-def _first_sample(model, inputs):
-    """The first row of the inputs and of every batched forward argument."""
-    args = tuple(a[:1] if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == inputs.shape[0] else a
-                 for a in model.forward_args)
-    return inputs[:1], args
-
-
-def modules_in_run_order(model, inputs, kind: type | tuple[type, ...]) -> list[nn.Module]:
-    """The modules of ``kind`` in the order one forward pass runs them (each once)."""
-    order: list[nn.Module] = []
-    handles = [m.register_forward_hook(lambda module, *_: order.append(module))
-               for m in model.model.modules() if isinstance(m, kind)]
-    try:
-        sample, args = _first_sample(model, inputs)
-        with torch.no_grad():
-            model(sample, *args)
-    finally:
-        for handle in handles:
-            handle.remove()
-    return list(dict.fromkeys(order))
-
-
 def last_conv_layer(model, inputs) -> nn.Module:
     """The convolution that runs last in a forward pass."""
-    ran = modules_in_run_order(model, inputs, (nn.Conv1d, nn.Conv2d, nn.Conv3d))
+    ran = model.run_order(inputs, (nn.Conv1d, nn.Conv2d, nn.Conv3d))
     if not ran:
         raise ParameterError(
             "The model has no convolutional layer that runs in its forward pass, so there is no last conv "
@@ -50,10 +27,6 @@ def last_conv_layer(model, inputs) -> nn.Module:
 def resolve_layer(model, inputs, layer) -> nn.Module:
     """``layer`` as given (a dotted name or a module), or the last conv layer when ``None``."""
     return last_conv_layer(model, inputs) if layer is None else model.layer(layer)
-
-
-def layer_name(model, layer: nn.Module) -> str:
-    return next((name for name, module in model.model.named_modules() if module is layer), "?")
 
 
 def upsample_to_input(attributions: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:

@@ -15,7 +15,6 @@ from torch.overrides import TorchFunctionMode
 
 from foxlike import ModelNotSupportedError
 
-from .layers import _first_sample, layer_name
 
 ACTIVATIONS = (nn.ReLU, nn.ELU, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.Softplus, nn.GELU, nn.SiLU)
 FUNCTIONAL_ACTIVATIONS = {
@@ -57,13 +56,13 @@ def require_module_activations(model, inputs, method: str) -> None:
     handles = [m.register_forward_pre_hook(before) for m in leaves]
     handles += [m.register_forward_hook(after) for m in leaves]
     try:
-        sample, args = _first_sample(model, inputs)
+        sample, args = model.first_sample(inputs)
         with torch.no_grad(), spy:
-            model.model(sample, *args[: model._n_args], **dict(zip(model._kwarg_names, args[model._n_args:])))
+            model.call_model(sample, *args)
     finally:
         for handle in handles:
             handle.remove()
-    reused = [layer_name(model, m) for m, n in calls.items() if n > 1]
+    reused = [model.layer_name(m) for m, n in calls.items() if n > 1]
     if reused:
         raise ModelNotSupportedError(
             f"{method} cannot explain this model: module(s) {', '.join(reused)} run more than once in one forward "

@@ -35,18 +35,3 @@ def to_input_shape(coefficients: torch.Tensor, mask: torch.Tensor, inputs_shape)
     """Spread each feature's coefficient over its pixels, in every channel."""
     return coefficients[mask].expand(inputs_shape)
 
-
-def weighted_least_squares(design: torch.Tensor, y: torch.Tensor, weights: torch.Tensor, ridge: float = 0.0):
-    """argmin_b sum w (y - design b)^2 + ridge |b|^2, solved in float64."""
-    root = weights.sqrt()[:, None]
-    a, b = design * root, y * root.squeeze(1)
-    if ridge:
-        a = torch.cat([a, ridge**0.5 * torch.eye(design.shape[1], dtype=design.dtype)])
-        b = torch.cat([b, torch.zeros(design.shape[1], dtype=design.dtype)])
-    return torch.linalg.lstsq(a, b[:, None], driver="gelsd").solution.squeeze(1)
-
-
-def random_subsets(sizes: torch.Tensor, n_features: int, generator: torch.Generator) -> torch.Tensor:
-    """One random coalition (0/1 row) per requested size."""
-    order = torch.rand(len(sizes), n_features, generator=generator).argsort(dim=1)
-    return (order < sizes[:, None]).to(torch.int8)
