@@ -30,9 +30,11 @@ _LAZY = {
     "Explaining": "foxlike.explaining",
     "FoxlikeWarning": "foxlike.explaining",
     "ExplainedModel": "foxlike.model",
+    "explain_dataset": "foxlike.dataset",
 }
 
 if TYPE_CHECKING:
+    from .dataset import explain_dataset
     from .explaining import Explaining, FoxlikeWarning, explain
     from .model import ExplainedModel
 
@@ -46,5 +48,5 @@ def __getattr__(name: str):
 __all__ = [
     "Check", "ExplainedModel", "Explainer", "ExplainerError", "Explaining", "Explanation", "Features",
     "FoxlikeError", "FoxlikeWarning", "InputError", "ParameterError", "PluginConflictError", "PluginError",
-    "TargetError", "UnknownNameError", "ValidationError", "__version__", "explain", "hookimpl",
+    "TargetError", "UnknownNameError", "ValidationError", "__version__", "explain", "explain_dataset", "hookimpl",
 ]
