@@ -64,9 +64,14 @@ class Job:
 
     def describe(self) -> dict:
         """What must not change between a run and its resumption."""
-        output = self.output if isinstance(self.output, str) else getattr(self.output, "__name__", "callable")
-        target = self.target if isinstance(self.target, (str, int, type(None))) else repr(self.target)
-        return {"explainers": self.explainers, "target": target, "output": output}
+        return {"explainers": self.explainers, "target": _describe(self.target), "output": _describe(self.output)}
+
+
+def _describe(value) -> Any:
+    """``value`` as the manifest records it: a callable by its qualified name (its repr holds an address)."""
+    if callable(value) and not isinstance(value, type):
+        return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', type(value).__name__)}"
+    return value
 
 
 def make_job(explainers, target=None, output="logits", strict=True, rtol=0.05, atol=1e-4) -> Job:

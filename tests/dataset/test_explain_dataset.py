@@ -132,3 +132,20 @@ def test_failed_checks_are_recorded_in_the_manifest_when_not_strict(digits, samp
 def test_items_that_hold_no_tensor_are_named_in_the_error(digits, tmp_path):
     with pytest.raises(foxlike.InputError, match="item\\[0\\] is the input tensor"):
         explain_dataset(digits.model, [("not", "a tensor")], IG, tmp_path, progress=False)
+
+
+def second_best(output):
+    return output.topk(2, dim=1).indices[:, 1]
+
+
+@pytest.mark.filterwarnings("ignore::foxlike.FoxlikeWarning")  # the second-best class may miss completeness
+def test_a_callable_target_is_recorded_by_name_so_the_run_can_resume(digits, samples, tmp_path):
+    first = explain_dataset(digits.model, samples[0], IG, tmp_path, batch_size=BATCH, target=second_best,
+                            strict=False, progress=False)
+    assert first.manifest()["settings"]["target"].endswith("second_best")
+    again = explain_dataset(digits.model, samples[0], IG, tmp_path, batch_size=BATCH, target=second_best,
+                            strict=False, progress=False)
+    assert again.computed == [] and again.resumed == [0, 1, 2, 3, 4]
+    with torch.no_grad():
+        expected = digits.model(samples[0]).topk(2, dim=1).indices[:, 1]
+    assert torch.equal(again.targets("cv.integrated_gradients"), expected)
