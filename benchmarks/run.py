@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu", help="cpu or cuda (or cuda:N)")
     parser.add_argument("--full", action="store_true", help="the issue's sizes (resnet18 batch 16, IG 200 steps...)")
-    parser.add_argument("--only", default="*", help="run only the cases matching this glob (e.g. 'overhead/*')")
+    parser.add_argument("--only", default="*", help="run only the cases matching this glob (e.g. 'overhead/*'); "
+                        "the other rows keep their last results of the same sizes")
     parser.add_argument("--repeat", type=int, default=None, help="timed runs per case (default: by size)")
     parser.add_argument("--rounds", type=int, default=2, help="fresh processes per case, interleaved (default 2)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads in each case")
@@ -124,10 +125,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[round {round_}, {i}/{len(names)}] {name}: {_summary(runs[name][-1])}", flush=True)
     results = {name: merge(found) for name, found in runs.items()}
     label = "cuda" if args.device.startswith("cuda") else "cpu"
+    raw = HERE / f"results-{label}.json"
+    if args.only != "*" and raw.exists():  # a partial run updates its rows and keeps the others
+        previous = json.loads(raw.read_text())
+        if previous["meta"]["sizes"] == ("full" if args.full else "quick"):
+            results = {**previous["results"], **results}
     meta = {"device": device_name(args.device), "sizes": "full" if args.full else "quick", "rounds": args.rounds,
             "sizes_detail": sizes.as_dict(), "seconds": time.perf_counter() - started,
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "versions": _versions()}
-    (HERE / f"results-{label}.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+    raw.write_text(json.dumps({"meta": meta, "results": results}, indent=1))
     out = Path(args.out)
     out.write_text(replace_section(out.read_text() if out.exists() else "", label,
                                    render_section(meta, results, sizes)))

@@ -77,6 +77,16 @@ def _best_time(run, device: str, repeat: int):
     return min(times), result
 
 
+def _fewest_captum_steps(ig, model, inputs, target, device: str, repeat: int) -> dict:
+    """The hindsight answer: the fewest steps (doubling from 4) at which Captum meets TOLERANCE, and its time."""
+    for steps in (4, 8, 16, 32, 64, 128, 256, 512):
+        seconds, attributions = _best_time(
+            lambda: ig.attribute(inputs, baselines=0.0, target=target, n_steps=steps), device, repeat)
+        if _completeness_error(model, inputs, attributions, target) <= TOLERANCE:
+            return {"oracle_steps": steps, "oracle_seconds": seconds}
+    return {"oracle_steps": None, "oracle_seconds": None}
+
+
 def sharing(sizes: Sizes, device: str) -> dict:
     """Several explainers on one batch: foxlike's own forwards and target resolutions, counted."""
     import foxlike
@@ -142,6 +152,7 @@ def adaptive(sizes: Sizes, device: str) -> dict:
             lambda: ig.attribute(inputs, baselines=0.0, target=target, n_steps=50), device, sizes.repeat)
         row = {"model": label, "captum_seconds": captum_seconds,
                "captum_error": _completeness_error(model, inputs, attributions, target)}
+        row.update(_fewest_captum_steps(ig, model, inputs, target, device, sizes.repeat))
         if cls is None:
             row["foxlike"] = f"not available: {why}"
         else:
