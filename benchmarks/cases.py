@@ -151,14 +151,17 @@ def ig_memory_captum(chunk: int | None) -> Callable[[Sizes, str], Prepared]:
 
 def ig_memory_foxlike(with_budget: bool) -> Callable[[Sizes, str], Prepared]:
     def case(sizes: Sizes, device: str) -> Prepared:
-        budget_name = parameter(explainer_class((IG,)), MEMORY_BUDGET_PARAMETERS)
+        cls = explainer_class((IG,))
+        automatic = cls.parameters().get("internal_batch_size") == "auto"
+        budget_name = None if automatic and not with_budget else parameter(cls, MEMORY_BUDGET_PARAMETERS)
         model, inputs, small = _memory_workload(sizes, device)
         params = {"n_steps": sizes.memory_steps, "baselines": 0.0}
         if with_budget:
             params[budget_name] = sizes.memory_budget
+        info = {budget_name: params.get(budget_name, "default")} if budget_name else {"internal_batch_size": "auto"}
         return Prepared(_foxlike_run(model, inputs, {IG: params}),
                         warmup=_foxlike_run(model, small, {IG: {"n_steps": 2}}),
-                        info={budget_name: params.get(budget_name, "default")}, describe=_describe_foxlike(IG))
+                        info=info, describe=_describe_foxlike(IG))
 
     case.__doc__ = "foxlike IG, " + ("memory budget given" if with_budget else "nothing tuned")
     return case

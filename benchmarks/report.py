@@ -205,8 +205,9 @@ def sharing_section(result: dict | None) -> str:
              "which costs one forward of the baseline each).\n\n")
     return text + _table(
         ["how", "forwards by foxlike (prediction + completeness)", "forwards inside explainers", "target resolutions"],
-        [["one `explain` with all of them", together["calls"]["false"], together["calls"]["true"], together["targets"]],
-         ["one `explain` per explainer", apart["calls"]["false"], apart["calls"]["true"], apart["targets"]]])
+        [["one `explain` with all of them", together["calls"]["outside"], together["calls"]["inside"],
+          together["targets"]],
+         ["one `explain` per explainer", apart["calls"]["outside"], apart["calls"]["inside"], apart["targets"]]])
 
 
 def imports_section(result: dict | None) -> str:

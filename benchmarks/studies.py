@@ -38,18 +38,20 @@ class Inside:
 
 
 class ForwardCounter:
-    """Counts the calls and rows through a model, split into those inside an explainer and the rest."""
+    """Counts the calls and rows through a model, inside a foxlike explainer and outside one."""
 
     def __init__(self, model: torch.nn.Module, inside: Inside):
-        self.inside, self.calls, self.rows = inside, {True: 0, False: 0}, {True: 0, False: 0}
+        self.inside = inside
+        self.reset()
         self.handle = model.register_forward_pre_hook(self._count)
 
     def _count(self, module, args):
-        self.calls[self.inside.running] += 1
-        self.rows[self.inside.running] += args[0].shape[0]
+        where = "inside" if self.inside.running else "outside"
+        self.calls[where] += 1
+        self.rows[where] += args[0].shape[0]
 
     def reset(self):
-        self.calls, self.rows = {True: 0, False: 0}, {True: 0, False: 0}
+        self.calls, self.rows = {"outside": 0, "inside": 0}, {"outside": 0, "inside": 0}
 
 
 def _registered(inside: Inside) -> str:
@@ -95,7 +97,7 @@ def sharing(sizes: Sizes, device: str) -> dict:
     model, inputs = resnet18(device), images(2, 64, device)
     wanted = [IG, "cv.saliency", "cv.input_x_gradient", "cv.layer_integrated_gradients", "cv.grad_cam"]
     names = [n for n in wanted if n in plugins.registry().explainers]
-    explainers = {n: ({"n_steps": 8} if "integrated" in n else {}) for n in names}
+    explainers = {n: accepted(plugins.lookup("explainers", n), {"n_steps": 8, "layer": "layer4"}) for n in names}
     resolved = []
 
     def target(output):
@@ -229,7 +231,7 @@ def shapley(sizes: Sizes, device: str) -> dict:
                         for seed in range(sizes.shapley_seeds):
                             counter.reset()
                             attributions = estimate(budget, seed)
-                            evaluations.append(counter.rows[True] if cls is not None else counter.rows[False])
+                            evaluations.append(counter.rows["inside" if cls is not None else "outside"])
                             errors.append(relative_error(per_feature(attributions, mask), exact[i]))
                     curve.append({"budget": budget, "evaluations": statistics.mean(evaluations),
                                   "error": statistics.mean(errors)})
