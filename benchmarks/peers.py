@@ -17,6 +17,10 @@ import sys
 from pathlib import Path
 
 FOLDER = Path(__file__).parent / ".peers"
+#: where the peers' files may be put for a machine that cannot reach the package index:
+#: python -m pip download --no-deps --ignore-requires-python -d benchmarks/.peers/wheels \
+#:     foxai==0.6.0 single-source grad-cam ttach opencv-python-headless       (about 60 MB)
+WHEELS = FOLDER / "wheels"
 
 #: peer -> (pip arguments, module that shows it is installed, peers it needs on the path too)
 PEERS = {
@@ -34,6 +38,8 @@ def _install(peer: str) -> str:
         return ""
     command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
                "--retries", "1", "--timeout", "20", "--target", str(target), *arguments]
+    if WHEELS.is_dir():  # brought along for a machine without the package index
+        command += ["--no-index", "--find-links", str(WHEELS), "--no-build-isolation"]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0 or not (target / module).exists():
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
