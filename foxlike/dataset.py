@@ -57,6 +57,7 @@ class Job:
                     "checks": {c.name: c.passed for c in e.checks},
                     "error": None if e.error is None else str(e.error),
                     "seconds": e.seconds,
+                    "extras": _storable(e.extras),
                 }
                 for name, e in explanations.items()
             },
@@ -65,6 +66,12 @@ class Job:
     def describe(self) -> dict:
         """What must not change between a run and its resumption."""
         return {"explainers": self.explainers, "target": _describe(self.target), "output": _describe(self.output)}
+
+
+def _storable(extras: dict) -> dict:
+    """The extras a shard keeps: tensors (moved to the CPU) and plain numbers and strings."""
+    return {name: value.cpu() if isinstance(value, torch.Tensor) else value
+            for name, value in extras.items() if isinstance(value, (torch.Tensor, int, float, str, bool))}
 
 
 def _describe(value) -> Any:

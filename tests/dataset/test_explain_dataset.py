@@ -149,3 +149,34 @@ def test_a_callable_target_is_recorded_by_name_so_the_run_can_resume(digits, sam
     with torch.no_grad():
         expected = digits.model(samples[0]).topk(2, dim=1).indices[:, 1]
     assert torch.equal(again.targets("cv.integrated_gradients"), expected)
+
+
+class GradientTimesInput(foxlike.Explainer):
+    """Gradient x input, with the gradient's norm per sample as an extra (a test plugin's explainer)."""
+
+    name = "test.gradient_x_input"
+    modality = "cv"
+
+    def calculate_features(self, model, inputs, target):
+        inputs = inputs.detach().requires_grad_()
+        (gradient,) = torch.autograd.grad(model(inputs).gather(1, target[:, None]).sum(), inputs)
+        return foxlike.Features(gradient * inputs, {"gradient_norm": gradient.flatten(1).norm(dim=1), "unit": "logit"})
+
+
+class GradientPlugin:
+    @foxlike.hookimpl
+    def register_explainers(self, register):
+        register(GradientTimesInput)
+
+
+def test_each_explainers_extras_are_kept_in_its_shard(digits, samples, tmp_path):
+    name = plugins.register(GradientPlugin(), name="test-gradient-plugin")
+    try:
+        result = explain_dataset(digits.model, samples[0][:10], ["test.gradient_x_input"], tmp_path, batch_size=BATCH,
+                                 progress=False)
+    finally:
+        plugins.unregister(name)
+    extras = [result.shard(i)["explanations"]["test.gradient_x_input"]["extras"] for i in range(2)]
+    assert [e["unit"] for e in extras] == ["logit", "logit"]
+    norms = torch.cat([e["gradient_norm"] for e in extras])
+    assert norms.shape == (10,) and bool((norms > 0).all())
