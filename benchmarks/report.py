@@ -223,7 +223,9 @@ def imports_section(result: dict | None) -> str:
 def render_section(meta: dict, results: dict, sizes: Sizes) -> str:
     versions = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
     head = (f"## {meta['device']}\n\n{meta['date']}; sizes: {meta['sizes']}; {versions}; "
-            f"whole run {meta['seconds']:.0f} s. Each case ran in {meta.get('rounds', 1)} fresh process(es), "
+            f"whole run {meta['seconds']:.0f} s"
+            + (f" (re-run since: {'; '.join(meta['updated'])})" if meta.get("updated") else "")
+            + f". Each case ran in {meta.get('rounds', 1)} fresh process(es), "
             "interleaved; best time and lowest peak kept. Peak memory: "
             + ("`torch.cuda.max_memory_allocated` above the memory allocated before the run.\n\n"
                if "CUDA" in meta["device"] else

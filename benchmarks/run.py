@@ -97,8 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="fresh processes per case, interleaved (default 2)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads in each case")
     parser.add_argument("--no-peers", action="store_true", help="do not install or run FoXAI and pytorch-grad-cam")
+    parser.add_argument("--render", action="store_true",
+                        help="run nothing: write RESULTS.md again from results-<device>.json")
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
     args = parser.parse_args(argv)
+    if args.render:
+        return render(args)
     if args.device.startswith("cuda"):
         import torch
 
@@ -126,18 +130,32 @@ def main(argv: list[str] | None = None) -> int:
     results = {name: merge(found) for name, found in runs.items()}
     label = "cuda" if args.device.startswith("cuda") else "cpu"
     raw = HERE / f"results-{label}.json"
+    now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    meta = {"device": device_name(args.device), "sizes": "full" if args.full else "quick", "rounds": args.rounds,
+            "sizes_detail": sizes.as_dict(), "seconds": time.perf_counter() - started, "date": now,
+            "versions": _versions()}
     if args.only != "*" and raw.exists():  # a partial run updates its rows and keeps the others
         previous = json.loads(raw.read_text())
-        if previous["meta"]["sizes"] == ("full" if args.full else "quick"):
+        if previous["meta"]["sizes"] == meta["sizes"]:
             results = {**previous["results"], **results}
-    meta = {"device": device_name(args.device), "sizes": "full" if args.full else "quick", "rounds": args.rounds,
-            "sizes_detail": sizes.as_dict(), "seconds": time.perf_counter() - started,
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "versions": _versions()}
+            meta = {**previous["meta"], "updated": previous["meta"].get("updated", []) + [f"{args.only} at {now}"]}
     raw.write_text(json.dumps({"meta": meta, "results": results}, indent=1))
-    out = Path(args.out)
+    write_section(Path(args.out), label, meta, results)
+    print(f"wrote {args.out} ({label} section) in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+def write_section(out: Path, label: str, meta: dict, results: dict) -> None:
+    sizes = FULL if meta["sizes"] == "full" else QUICK
     out.write_text(replace_section(out.read_text() if out.exists() else "", label,
                                    render_section(meta, results, sizes)))
-    print(f"wrote {out} ({label} section) in {meta['seconds']:.0f} s")
+
+
+def render(args) -> int:
+    label = "cuda" if args.device.startswith("cuda") else "cpu"
+    stored = json.loads((HERE / f"results-{label}.json").read_text())
+    write_section(Path(args.out), label, stored["meta"], stored["results"])
+    print(f"wrote {args.out} ({label} section) from results-{label}.json")
     return 0
 
 
