@@ -33,10 +33,12 @@ _LAZY = {
     "Explaining": "foxlike.explaining",
     "FoxlikeWarning": "foxlike.explaining",
     "ExplainedModel": "foxlike.model",
+    "explain_dataset": "foxlike.dataset",
 }
 
 if TYPE_CHECKING:
     from .comparison import compare
+    from .dataset import explain_dataset
     from .explaining import Explaining, FoxlikeWarning, explain
     from .model import ExplainedModel
 
@@ -51,6 +53,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "Check", "ExplainedModel", "Explainer", "ExplainerError", "Explaining", "Explanation", "Features",
-    "FoxlikeError", "FoxlikeWarning", "InputError", "Metric", "ModelNotSupportedError", "ParameterError", "PluginConflictError", "PluginError",
-    "TargetError", "UnknownNameError", "ValidationError", "__version__", "compare", "explain", "hookimpl",
+    "FoxlikeError", "FoxlikeWarning", "InputError", "Metric", "ModelNotSupportedError", "ParameterError",
+    "PluginConflictError", "PluginError", "TargetError", "UnknownNameError", "ValidationError", "__version__",
+    "compare", "explain", "explain_dataset", "hookimpl",
 ]
