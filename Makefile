@@ -22,3 +22,7 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Measures foxlike beside plain Captum and the peers; writes benchmarks/RESULTS.md.
+bench: install
+	$(BIN)/python -m benchmarks.run

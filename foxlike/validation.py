@@ -67,6 +67,14 @@ def check_completeness(attributions, scores, baseline_scores, target, tolerance:
     return Check("completeness", ok, message, relative)
 
 
+def _baseline_scores(model, baselines):
+    """F(baseline) for the batch; one row suffices when every row is the same view (stride 0)."""
+    if baselines.dim() and baselines.stride(0) == 0 and not model.forward_args:
+        scores = model(baselines[:1])
+        return scores.expand(baselines.shape[0], *scores.shape[1:])
+    return model(baselines, *model.forward_args)
+
+
 def validate(explainer, attributions, inputs, params, model, scores, target, tolerance: Tolerance) -> list[Check]:
     """Run every check that applies to ``explainer``'s result; never raises on a failed check."""
     checks = [check_shape(attributions, explainer.expected_shape(inputs, params), inputs.shape[0])]
@@ -76,7 +84,7 @@ def validate(explainer, attributions, inputs, params, model, scores, target, tol
     baselines = explainer.baselines(inputs, params) if explainer.completeness and checks[0].passed else None
     if baselines is not None:
         with torch.no_grad():
-            baseline_scores = model(baselines, *model.forward_args)
+            baseline_scores = _baseline_scores(model, baselines)
         checks.append(check_completeness(attributions, scores, baseline_scores, target, tolerance,
                                          explainer.completeness_hint))
     return checks
