@@ -157,7 +157,8 @@ def ig_memory_foxlike(with_budget: bool) -> Callable[[Sizes, str], Prepared]:
         model, inputs, small = _memory_workload(sizes, device)
         params = {"n_steps": sizes.memory_steps, "baselines": 0.0}
         if with_budget:
-            params[budget_name] = sizes.memory_budget
+            # sizes give bytes; a parameter named *_mb takes mebibytes
+            params[budget_name] = sizes.memory_budget / 2**20 if budget_name.endswith("_mb") else sizes.memory_budget
         info = {budget_name: params.get(budget_name, "default")} if budget_name else {"internal_batch_size": "auto"}
         return Prepared(_foxlike_run(model, inputs, {IG: params}),
                         warmup=_foxlike_run(model, small, {IG: {"n_steps": 2}}),

@@ -161,7 +161,8 @@ def adaptive(sizes: Sizes, device: str) -> dict:
             import foxlike
 
             def run():
-                params = {tolerance_name: TOLERANCE, **accepted(cls, {"baselines": 0.0})}
+                # adaptive IG starts small and doubles only where the tolerance is not met yet
+                params = {tolerance_name: TOLERANCE, **accepted(cls, {"baselines": 0.0, "n_steps": 8})}
                 with foxlike.explain(model, explainers={cls.name: params}, target=target, strict=False) as xai:
                     return xai(inputs)[1][cls.name]
 

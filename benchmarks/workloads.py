@@ -12,9 +12,9 @@ import torch
 
 from .measure import Unavailable
 
-MEMORY_BUDGET_PARAMETERS = ("memory_budget", "memory_budget_bytes", "max_memory", "memory_limit")
+MEMORY_BUDGET_PARAMETERS = ("memory_budget_mb", "memory_budget", "memory_budget_bytes", "max_memory", "memory_limit")
 ADAPTIVE_EXPLAINERS = ("cv.adaptive_integrated_gradients", "cv.adaptive_ig")
-ADAPTIVE_PARAMETERS = ("tolerance", "target_rtol", "completeness_rtol", "rtol")
+ADAPTIVE_PARAMETERS = ("adaptive_rtol", "tolerance", "target_rtol", "completeness_rtol", "rtol")
 GRADCAM_EXPLAINERS = ("cv.grad_cam", "cv.gradcam", "cv.layer_grad_cam", "cv.layer_gradcam")
 KERNEL_SHAP_EXPLAINERS = ("cv.kernel_shap",)
 LIME_EXPLAINERS = ("cv.lime",)
