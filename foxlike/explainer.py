@@ -1,10 +1,9 @@
 """The base class every explainer subclasses."""
 from __future__ import annotations
 
-import inspect
 from typing import Any, ClassVar
 
-from .errors import ParameterError
+from .parameters import check_keywords, keyword_parameters, summary
 
 
 class Explainer:
@@ -23,6 +22,8 @@ class Explainer:
     #: Path methods (Integrated Gradients and kin) set this, and implement
     #: :meth:`baselines`, so that every result gets the completeness check.
     completeness: ClassVar[bool] = False
+    #: What a failed completeness check suggests to the user.
+    completeness_hint: ClassVar[str] = "raise n_steps or check the baseline"
 
     def calculate_features(self, model, inputs, target, **params):
         """Return the attributions for ``inputs`` as a tensor.
@@ -41,37 +42,26 @@ class Explainer:
         return tuple(inputs.shape)
 
     def baselines(self, inputs, params: dict):
-        """The reference input the completeness check compares against."""
+        """The reference input the completeness check compares against.
+
+        ``None`` skips the check for these parameters (a map that was
+        resized, for instance, no longer sums to F(x) - F(baseline)).
+        """
         raise NotImplementedError(f"{type(self).__name__} sets completeness but has no baselines()")
 
     @classmethod
     def description(cls) -> str:
-        doc = inspect.getdoc(cls) if cls.__doc__ else ""
-        return doc.splitlines()[0] if doc else ""
+        return summary(cls)
 
     @classmethod
     def parameters(cls) -> dict[str, Any]:
         """The keyword parameters of :meth:`calculate_features` and their defaults."""
-        signature = inspect.signature(cls.calculate_features)
-        return {
-            p.name: (None if p.default is inspect.Parameter.empty else p.default)
-            for p in list(signature.parameters.values())[4:]
-            if p.kind is not inspect.Parameter.VAR_KEYWORD
-        }
+        return keyword_parameters(cls.calculate_features, skip=4)
 
     @classmethod
     def check_parameters(cls, params: dict) -> None:
         """Reject parameters that :meth:`calculate_features` does not take."""
-        signature = inspect.signature(cls.calculate_features)
-        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
-            return
-        known = cls.parameters()
-        unknown = sorted(set(params) - set(known))
-        if unknown:
-            raise ParameterError(
-                f"Explainer {cls.name!r} does not take parameter(s) {', '.join(unknown)}. "
-                f"Its parameters are: {', '.join(known) or '(none)'}."
-            )
+        check_keywords(f"Explainer {cls.name!r}", cls.calculate_features, 4, params)
 
 
 from .hookspecs import hookimpl  # noqa: E402 - the core's own hook implementation

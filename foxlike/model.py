@@ -28,9 +28,41 @@ class ExplainedModel(torch.nn.Module):
         self.forward_args: tuple = tuple(args) + tuple(kwargs.values())
 
     def forward(self, inputs, *forward_args):
+        return self.transform(self.call_model(inputs, *forward_args))
+
+    def first_sample(self, inputs) -> tuple:
+        """The first row of ``inputs`` and of every forward argument batched with it."""
+        args = tuple(a[:1] if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == inputs.shape[0] else a
+                     for a in self.forward_args)
+        return inputs[:1], args
+
+    def run_order(self, inputs, kind: type | tuple[type, ...]) -> list[torch.nn.Module]:
+        """The user's modules of ``kind`` in the order one forward pass on one sample runs them.
+
+        Registration order says nothing about it; layer methods that look for
+        "the last conv layer" or "the embedding that runs first" need this.
+        The hooks it uses are removed before it returns.
+        """
+        order: list[torch.nn.Module] = []
+        handles = [m.register_forward_hook(lambda module, *_: order.append(module))
+                   for m in self.model.modules() if isinstance(m, kind)]
+        try:
+            sample, args = self.first_sample(inputs)
+            with torch.no_grad():
+                self(sample, *args)
+        finally:
+            for handle in handles:
+                handle.remove()
+        return list(dict.fromkeys(order))
+
+    def layer_name(self, layer: torch.nn.Module) -> str:
+        return next((name for name, module in self.model.named_modules() if module is layer), "?")
+
+    def call_model(self, inputs, *forward_args):
+        """The user's model itself (no output transform) on ``inputs`` and ``forward_args``."""
         args = forward_args[: self._n_args]
         kwargs = dict(zip(self._kwarg_names, forward_args[self._n_args:]))
-        return self.transform(self.model(inputs, *args, **kwargs))
+        return self.model(inputs, *args, **kwargs)
 
     @property
     def additional_forward_args(self) -> tuple | None:

@@ -3,7 +3,8 @@
 foxlike promises to leave the user's model as it found it: the training flag
 of every module, ``requires_grad`` of every parameter, and the hooks on every
 module. Hooks added while explaining (by foxlike or by any explainer) are
-removed; the user's own hooks stay.
+removed; the user's own hooks stay. So are attributes an explainer set on a
+module (Captum's LRP leaves ``rule`` and ``activations`` behind).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class ModelState:
     training: list[tuple[torch.nn.Module, bool]]
     requires_grad: list[tuple[torch.nn.Parameter, bool]]
     hooks: list[tuple[dict, set]]
+    attributes: list[tuple[torch.nn.Module, set]]
 
     @classmethod
     def capture(cls, model: torch.nn.Module) -> "ModelState":
@@ -35,6 +37,7 @@ class ModelState:
             training=[(m, m.training) for m in modules],
             requires_grad=[(p, p.requires_grad) for p in model.parameters()],
             hooks=[(d, set(d)) for m in modules for name in _HOOK_DICTS if (d := getattr(m, name, None)) is not None],
+            attributes=[(m, set(vars(m))) for m in modules],
         )
 
     def restore(self) -> None:
@@ -45,6 +48,9 @@ class ModelState:
         for hooks, before in self.hooks:
             for key in [k for k in hooks if k not in before]:
                 del hooks[key]
+        for module, before in self.attributes:
+            for name in [n for n in vars(module) if n not in before]:
+                delattr(module, name)
 
     def added_hooks(self) -> int:
         """How many hooks exist now that did not when the state was captured."""

@@ -80,7 +80,7 @@ def _as_indices(target: Any, batch: int, device) -> Any:
         raise TargetError(f"Target must be a class index, got {target!r}.")
     try:
         indices = torch.as_tensor(target, device=device)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RuntimeError) as exc:
         raise TargetError(
             f"Cannot read target {target!r} as class indices ({exc}). Pass an int, one int per sample, "
             "a callable, or a registered name such as 'argmax'."

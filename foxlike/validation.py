@@ -52,7 +52,8 @@ def _pick(output, target):
     return output.gather(1, target.reshape(-1, 1).to(output.device)).squeeze(1)
 
 
-def check_completeness(attributions, scores, baseline_scores, target, tolerance: Tolerance) -> Check:
+def check_completeness(attributions, scores, baseline_scores, target, tolerance: Tolerance,
+                       hint: str = "raise n_steps or check the baseline") -> Check:
     """Sum of attributions per sample against F(x) - F(baseline)."""
     delta = (_pick(scores, target) - _pick(baseline_scores, target)).double()
     total = attributions.reshape(attributions.shape[0], -1).double().sum(dim=1).to(delta.device)
@@ -62,8 +63,16 @@ def check_completeness(attributions, scores, baseline_scores, target, tolerance:
     ok = bool((error <= allowed).all())
     message = f"max relative error {relative:.3g} (rtol {tolerance.rtol:g}, atol {tolerance.atol:g})"
     if not ok:
-        message += ": raise n_steps or check the baseline"
+        message += f": {hint}"
     return Check("completeness", ok, message, relative)
+
+
+def _baseline_scores(model, baselines):
+    """F(baseline) for the batch; one row suffices when every row is the same view (stride 0)."""
+    if baselines.dim() and baselines.stride(0) == 0 and not model.forward_args:
+        scores = model(baselines[:1])
+        return scores.expand(baselines.shape[0], *scores.shape[1:])
+    return model(baselines, *model.forward_args)
 
 
 def validate(explainer, attributions, inputs, params, model, scores, target, tolerance: Tolerance) -> list[Check]:
@@ -72,9 +81,10 @@ def validate(explainer, attributions, inputs, params, model, scores, target, tol
     if not attributions.is_floating_point():
         return checks + [Check("finite", False, f"attributions have dtype {attributions.dtype}, not floating point")]
     checks += [check_finite(attributions), check_non_zero(attributions)]
-    if explainer.completeness and checks[0].passed:
-        baselines = explainer.baselines(inputs, params)
+    baselines = explainer.baselines(inputs, params) if explainer.completeness and checks[0].passed else None
+    if baselines is not None:
         with torch.no_grad():
-            baseline_scores = model(baselines, *model.forward_args)
-        checks.append(check_completeness(attributions, scores, baseline_scores, target, tolerance))
+            baseline_scores = _baseline_scores(model, baselines)
+        checks.append(check_completeness(attributions, scores, baseline_scores, target, tolerance,
+                                         explainer.completeness_hint))
     return checks

@@ -1,4 +1,5 @@
 """Discovery through entry points, blocking, failure isolation and conflicts."""
+import re
 import subprocess
 import sys
 import warnings
@@ -49,7 +50,8 @@ def test_third_party_plugin_is_listed_by_the_command(use_packages):
     assert "example.gradient_x_input" in listing.stdout
     assert "example.second_best" in listing.stdout
     explainers = run_cli("explainers", pythonpath=pythonpath)
-    assert "example.gradient_x_input  Gradient of the target score times the input" in explainers.stdout
+    assert re.search(r"^example.gradient_x_input +Gradient of the target score times the input", explainers.stdout,
+                     re.MULTILINE)
 
 
 def test_blocking_variable_hides_the_third_party_plugin(use_packages):

@@ -1,16 +1,30 @@
-"""Integrated Gradients on image inputs."""
+"""Integrated Gradients on image inputs, bounded in memory, optionally adaptive in steps."""
 from __future__ import annotations
+
+import torch
 
 import foxlike
 
 from .baselines import reference, reference_tensor
+from .chunking import rows_per_chunk
+
+
+def chunk_size(model, inputs, n_steps, internal_batch_size, memory_budget_mb):
+    """Captum's ``internal_batch_size``, with ``"auto"`` chosen from the memory budget."""
+    if internal_batch_size == "auto":
+        return rows_per_chunk(model, inputs, n_steps, memory_budget_mb)
+    return internal_batch_size
 
 
 class IntegratedGradients(foxlike.Explainer):
     """Integrated Gradients: gradients averaged along the straight path from a reference image.
 
     ``baselines`` is the reference (a number or a tensor; 0.0 by default).
-    ``n_steps``, ``method`` and ``internal_batch_size`` are Captum's.
+    ``internal_batch_size="auto"`` (the default) sizes Captum's chunks from
+    ``memory_budget_mb`` (half the free GPU memory, or 2 GiB on the CPU, when
+    not given). ``adaptive_rtol`` doubles ``n_steps``, per sample, until the
+    completeness error is under that relative tolerance or ``max_steps`` is
+    reached; the steps used and the error reached are in ``extras``.
     """
 
     name = "cv.integrated_gradients"
@@ -18,18 +32,82 @@ class IntegratedGradients(foxlike.Explainer):
     completeness = True
 
     def calculate_features(self, model, inputs, target, baselines=0.0, n_steps=50, method="gausslegendre",
-                           internal_batch_size=None):
+                           internal_batch_size="auto", memory_budget_mb=None, adaptive_rtol=None,
+                           max_steps=1024):
         from captum.attr import IntegratedGradients as CaptumIG
 
-        return CaptumIG(model).attribute(
-            inputs,
-            baselines=reference(inputs, baselines),
-            target=target,
-            additional_forward_args=model.additional_forward_args,
-            n_steps=n_steps,
-            method=method,
-            internal_batch_size=internal_batch_size,
-        )
+        ig = CaptumIG(model)
+        reference_ = reference(inputs, baselines)
+
+        def attribute(rows, steps, delta=False):
+            ref = reference_ if isinstance(reference_, float) else reference_[rows]
+            args = _rows(model.forward_args, rows, inputs.shape[0])
+            return ig.attribute(
+                inputs[rows], baselines=ref, target=None if target is None else target[rows],
+                additional_forward_args=args or None, n_steps=steps, method=method,
+                internal_batch_size=chunk_size(model, inputs[rows], steps, internal_batch_size, memory_budget_mb),
+                return_convergence_delta=delta,
+            )
+
+        everything = slice(None)
+        if adaptive_rtol is None:
+            return attribute(everything, n_steps)
+        return _adaptive(attribute, model, inputs, target, reference_tensor(inputs, baselines), n_steps,
+                         adaptive_rtol, max_steps)
 
     def baselines(self, inputs, params):
         return reference_tensor(inputs, params.get("baselines", 0.0))
+
+
+def _rows(forward_args, rows, batch):
+    return tuple(a[rows] if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == batch else a
+                 for a in forward_args)
+
+
+def _adaptive(attribute, model, inputs, target, baseline, n_steps, rtol, max_steps):
+    """Double the steps for the samples whose completeness error is still above ``rtol``."""
+    with torch.no_grad():
+        scores = model(inputs, *model.forward_args) - model(baseline, *model.forward_args)
+    scores = scores.reshape(inputs.shape[0], -1)
+    expected = scores[:, 0] if target is None else scores.gather(1, target[:, None]).squeeze(1)
+    attributions = torch.zeros_like(inputs)
+    steps = torch.zeros(inputs.shape[0], dtype=torch.long)
+    error = torch.full((inputs.shape[0],), float("inf"))
+    pending = torch.arange(inputs.shape[0], device=inputs.device)
+    current = n_steps
+    while len(pending):
+        result, delta = attribute(pending, current, delta=True)
+        attributions[pending] = result.detach()
+        relative = (delta.abs() / expected[pending].abs().clamp_min(1e-12)).detach().cpu()
+        error[pending.cpu()] = relative.to(error.dtype)
+        steps[pending.cpu()] = current
+        pending = pending[(relative > rtol).to(pending.device)]
+        if current >= max_steps:
+            break
+        current = min(2 * current, max_steps)
+    return foxlike.Features(attributions, {"n_steps": steps.tolist(), "relative_error": error.tolist(),
+                                           "adaptive_rtol": rtol, "converged": bool((error <= rtol).all())})
+
+
+class IntegratedGradientsSmoothGrad(foxlike.Explainer):
+    """SmoothGrad over Integrated Gradients: IG averaged over noisy copies of each image.
+
+    ``nt_type`` ("smoothgrad", "smoothgrad_sq", "vargrad"), ``nt_samples`` and
+    ``stdevs`` are Captum's NoiseTunnel parameters.
+    """
+
+    name = "cv.integrated_gradients_smoothgrad"
+    modality = "cv"
+
+    def calculate_features(self, model, inputs, target, baselines=0.0, n_steps=32, method="gausslegendre",
+                           nt_type="smoothgrad", nt_samples=8, stdevs=0.1, internal_batch_size="auto",
+                           memory_budget_mb=None):
+        from captum.attr import IntegratedGradients as CaptumIG
+        from captum.attr import NoiseTunnel
+
+        rows = n_steps * nt_samples
+        return NoiseTunnel(CaptumIG(model)).attribute(
+            inputs, nt_type=nt_type, nt_samples=nt_samples, stdevs=stdevs, baselines=reference(inputs, baselines),
+            target=target, additional_forward_args=model.additional_forward_args, n_steps=n_steps, method=method,
+            internal_batch_size=chunk_size(model, inputs, rows, internal_batch_size, memory_budget_mb),
+        )

@@ -1,7 +1,10 @@
-"""foxlike's built-in text explainers."""
+"""foxlike's built-in text explainers: token ids in, one score per token out."""
 import foxlike
 
-EXPLAINERS: tuple = ()
+from .integrated_gradients import IntegratedGradients
+from .perturbation import KernelShap, Lime
+
+EXPLAINERS = (IntegratedGradients, Lime, KernelShap)
 
 
 @foxlike.hookimpl

@@ -1,4 +1,4 @@
-"""A third-party plugin: one explainer and one named target, written against foxlike's public API only."""
+"""A third-party plugin: an explainer, a metric and a named target, written against foxlike's public API only."""
 import foxlike
 
 
@@ -18,6 +18,17 @@ class GradientTimesInput(foxlike.Explainer):
         return scale * gradient * inputs.detach()
 
 
+class PositiveShare(foxlike.Metric):
+    """Share of the attribution mass that is positive, per sample."""
+
+    name = "example.positive_share"
+    higher_is_better = True
+
+    def compute(self, model, inputs, explanation, reexplain):
+        flat = explanation.attributions.flatten(1)
+        return flat.clamp_min(0).sum(1) / flat.abs().sum(1)
+
+
 def second_best(output):
     return output.topk(2, dim=-1).indices[:, 1]
 
@@ -25,6 +36,11 @@ def second_best(output):
 @foxlike.hookimpl
 def register_explainers(register):
     register(GradientTimesInput)
+
+
+@foxlike.hookimpl
+def register_metrics(register):
+    register(PositiveShare)
 
 
 @foxlike.hookimpl

@@ -1,0 +1,68 @@
+"""Choosing a method: several explainers on the same inputs, ranked by each metric, with their cost."""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Row:
+    explainer: str
+    seconds: float
+    scores: dict[str, float] = field(default_factory=dict)
+    error: str = ""
+
+
+@dataclass
+class Comparison:
+    """Mean metric scores per explainer; ``higher_is_better`` says which way each metric points."""
+
+    rows: list[Row]
+    higher_is_better: dict[str, bool]
+
+    def ranking(self, metric: str) -> list[str]:
+        """Explainer names from best to worst on ``metric`` (failed explainers last)."""
+        scored = [r for r in self.rows if metric in r.scores]
+        best_first = sorted(scored, key=lambda r: r.scores[metric], reverse=self.higher_is_better[metric])
+        return [r.explainer for r in best_first] + [r.explainer for r in self.rows if metric not in r.scores]
+
+    def _cells(self):
+        metrics = list(self.higher_is_better)
+        ranks = {m: {name: i + 1 for i, name in enumerate(self.ranking(m))} for m in metrics}
+        header = ["explainer", "seconds"] + [f"{m} ({'higher' if self.higher_is_better[m] else 'lower'} is better)"
+                                             for m in metrics]
+        body = [[r.explainer, f"{r.seconds:.3f}"]
+                + [f"{r.scores[m]:.4f} (#{ranks[m][r.explainer]})" if m in r.scores else (r.error or "-")
+                   for m in metrics] for r in self.rows]
+        return header, body
+
+    def __str__(self) -> str:
+        header, body = self._cells()
+        widths = [max(len(str(row[i])) for row in [header, *body]) for i in range(len(header))]
+        return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(row, widths)) for row in [header, *body])
+
+    def to_html(self) -> str:
+        """A table for reports; every string is escaped."""
+        header, body = self._cells()
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+        rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in body)
+        return f'<table class="comparison"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+
+
+def compare(model, inputs, explainers, metrics=("deletion", "insertion"), target=None, output="logits",
+            **forward_kwargs) -> Comparison:
+    """Run every explainer on ``inputs`` with ``metrics`` and rank them; one explainer failing fails only its row."""
+    from . import plugins
+    from .explaining import explain
+
+    with explain(model, explainers, target=target, output=output, strict=False, metrics=metrics) as xai_model:
+        _, explanations = xai_model(inputs, **forward_kwargs)
+    names = metrics if not isinstance(metrics, dict) else list(metrics)
+    direction = {m if isinstance(m, str) else m.name:
+                 (plugins.lookup("metrics", m) if isinstance(m, str) else m).higher_is_better for m in names}
+    rows = []
+    for name, explanation in explanations.items():
+        problem = "; ".join(explanation.warnings)
+        scores = {metric: float(values.double().mean()) for metric, values in explanation.metrics.items()}
+        rows.append(Row(name, explanation.seconds, scores, problem))
+    return Comparison(rows, direction)

@@ -1,0 +1,63 @@
+"""Single-pass gradient methods: saliency, input x gradient, guided backpropagation, deconvolution.
+
+They differ only in the Captum class that computes them, so one base class
+runs them all; each subclass names its class and says what it is.
+"""
+from __future__ import annotations
+
+import foxlike
+
+from .model_checks import require_module_activations
+
+
+class GradientMethod(foxlike.Explainer):
+    """Base of the gradient methods below (not registered itself)."""
+
+    modality = "cv"
+    captum_class = ""
+    #: Methods that override ReLU backward need every ReLU to be its own module, used once.
+    needs_module_relus = False
+
+    def calculate_features(self, model, inputs, target):
+        import captum.attr
+
+        if self.needs_module_relus:
+            require_module_activations(model, inputs, self.name)
+        method = getattr(captum.attr, self.captum_class)(model)
+        return method.attribute(inputs, target=target, additional_forward_args=model.additional_forward_args)
+
+
+class Saliency(GradientMethod):
+    """Saliency: the absolute gradient of the target score with respect to each pixel."""
+
+    name = "cv.saliency"
+    captum_class = "Saliency"
+
+    def calculate_features(self, model, inputs, target, abs=True):
+        from captum.attr import Saliency as CaptumSaliency
+
+        return CaptumSaliency(model).attribute(inputs, target=target, abs=abs,
+                                               additional_forward_args=model.additional_forward_args)
+
+
+class InputXGradient(GradientMethod):
+    """Input x gradient: each pixel's value times the gradient of the target score."""
+
+    name = "cv.input_x_gradient"
+    captum_class = "InputXGradient"
+
+
+class GuidedBackprop(GradientMethod):
+    """Guided backpropagation: gradients with negative signals stopped at every ReLU."""
+
+    name = "cv.guided_backprop"
+    captum_class = "GuidedBackprop"
+    needs_module_relus = True
+
+
+class Deconvolution(GradientMethod):
+    """Deconvolution: gradients passed backwards through ReLUs as rectified signals."""
+
+    name = "cv.deconvolution"
+    captum_class = "Deconvolution"
+    needs_module_relus = True

@@ -1,0 +1,78 @@
+"""Methods that compare against reference images: gradient SHAP, DeepLIFT, DeepLIFT SHAP."""
+from __future__ import annotations
+
+import torch
+
+import foxlike
+
+from .baselines import reference_tensor
+from .model_checks import require_module_activations
+
+
+def reference_distribution(inputs, baselines, count: int) -> torch.Tensor:
+    """Reference images for the SHAP variants: a tensor of references as given, or ``count`` noisy copies
+    of a constant image around ``baselines`` (a method that averages needs more than one)."""
+    if isinstance(baselines, torch.Tensor) and baselines.dim() == inputs.dim():
+        return baselines.to(inputs)
+    single = reference_tensor(inputs[:1], baselines)
+    generator = torch.Generator(device="cpu").manual_seed(0)
+    noise = torch.randn((count, *inputs.shape[1:]), generator=generator).to(inputs) * 0.1
+    return single + noise
+
+
+class GradientShap(foxlike.Explainer):
+    """Gradient SHAP: expected gradients between noisy inputs and a distribution of reference images."""
+
+    name = "cv.gradient_shap"
+    modality = "cv"
+
+    def calculate_features(self, model, inputs, target, baselines=0.0, n_baselines=8, n_samples=16, stdevs=0.0):
+        from captum.attr import GradientShap as CaptumGradientShap
+
+        return CaptumGradientShap(model).attribute(
+            inputs, baselines=reference_distribution(inputs, baselines, n_baselines), target=target,
+            n_samples=n_samples, stdevs=stdevs, additional_forward_args=model.additional_forward_args,
+        )
+
+
+class DeepLift(foxlike.Explainer):
+    """DeepLIFT (rescale rule): differences from a reference image propagated layer by layer.
+
+    Its attributions sum to F(x) - F(baseline), which is checked; the model
+    must use activation modules, each once per forward pass.
+    """
+
+    name = "cv.deeplift"
+    modality = "cv"
+    completeness = True
+    completeness_hint = ("DeepLIFT's rules sum exactly only through linear layers and activations; Captum's rule "
+                         "for max pooling is approximate, so models with max pooling miss by this much "
+                         "(strict=False records it instead of raising)")
+
+    def calculate_features(self, model, inputs, target, baselines=0.0):
+        from captum.attr import DeepLift as CaptumDeepLift
+
+        require_module_activations(model, inputs, self.name)
+        return CaptumDeepLift(model).attribute(
+            inputs, baselines=reference_tensor(inputs, baselines), target=target,
+            additional_forward_args=model.additional_forward_args,
+        )
+
+    def baselines(self, inputs, params):
+        return reference_tensor(inputs, params.get("baselines", 0.0))
+
+
+class DeepLiftShap(foxlike.Explainer):
+    """DeepLIFT SHAP: DeepLIFT averaged over a distribution of reference images."""
+
+    name = "cv.deeplift_shap"
+    modality = "cv"
+
+    def calculate_features(self, model, inputs, target, baselines=0.0, n_baselines=8):
+        from captum.attr import DeepLiftShap as CaptumDeepLiftShap
+
+        require_module_activations(model, inputs, self.name)
+        return CaptumDeepLiftShap(model).attribute(
+            inputs, baselines=reference_distribution(inputs, baselines, n_baselines), target=target,
+            additional_forward_args=model.additional_forward_args,
+        )

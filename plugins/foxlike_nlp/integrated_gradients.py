@@ -1,0 +1,37 @@
+"""Integrated Gradients for text: Layer IG on the input embeddings, summed to one score per token."""
+from __future__ import annotations
+
+import foxlike
+
+from .embeddings import check_token_ids, input_embedding, reference_ids
+
+
+class IntegratedGradients(foxlike.Explainer):
+    """Integrated Gradients on the input embeddings, one score per token, from a padding reference.
+
+    The reference replaces every token by ``pad_id`` except ``special_ids``
+    ([CLS], [SEP], ...), which stay in place. Attention masks and other
+    forward arguments reach every interpolation step. ``layer`` overrides
+    the embedding layer found (``get_input_embeddings()`` on Hugging Face
+    models, else the first nn.Embedding that runs).
+    """
+
+    name = "nlp.integrated_gradients"
+    modality = "nlp"
+    completeness = True
+
+    def calculate_features(self, model, inputs, target, pad_id=0, special_ids=(), layer=None, n_steps=50,
+                           method="gausslegendre", internal_batch_size=None):
+        from captum.attr import LayerIntegratedGradients
+
+        check_token_ids(inputs)
+        embedding = input_embedding(model, inputs, layer)
+        per_dimension = LayerIntegratedGradients(model, embedding).attribute(
+            inputs, baselines=reference_ids(inputs, pad_id, special_ids), target=target,
+            additional_forward_args=model.additional_forward_args, n_steps=n_steps, method=method,
+            internal_batch_size=internal_batch_size,
+        )
+        return foxlike.Features(per_dimension.sum(dim=-1), {"embedding_layer": model.layer_name(embedding)})
+
+    def baselines(self, inputs, params):
+        return reference_ids(inputs, params.get("pad_id", 0), params.get("special_ids", ()))

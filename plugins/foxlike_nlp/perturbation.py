@@ -1,0 +1,145 @@
+"""LIME and Kernel SHAP over tokens or words.
+
+A removed token is replaced by padding (``removal="pad"``) or dropped
+(``removal="drop"``: the kept tokens close up and the sequence is padded at
+the end; forward arguments shaped like the ids, such as an attention mask,
+close up with them and are zero at the end). Special tokens and padding never
+count as features. With ``word_ids`` (one list per sample giving each token's
+word index, or None, as Hugging Face's ``encoding.word_ids()`` does), the
+features are words; a word's value is shared equally by its tokens in the
+token-level map, and ``extras["coefficients"]`` holds one value per feature.
+"""
+from __future__ import annotations
+
+import torch
+
+import foxlike
+from foxlike import ParameterError
+from foxlike.surrogates import lime_coalitions, lime_fit, shap_coalitions, shapley_fit
+
+from .embeddings import check_token_ids
+
+
+def feature_index(ids, pad_id, special_ids, word_ids=None) -> tuple[torch.Tensor, int]:
+    """For one sequence: the feature each position belongs to (-1: never removed), and the count."""
+    fixed = torch.isin(ids, torch.as_tensor([pad_id, *special_ids], dtype=ids.dtype, device=ids.device))
+    if word_ids is None:
+        index = torch.cumsum(~fixed, 0) - 1
+        return torch.where(fixed, -1, index), int((~fixed).sum())
+    if len(word_ids) != len(ids):
+        raise ParameterError(f"word_ids has {len(word_ids)} entries for a sequence of {len(ids)} tokens.")
+    words = {w: i for i, w in enumerate(dict.fromkeys(w for w, f in zip(word_ids, fixed.tolist())
+                                                      if w is not None and not f))}
+    index = torch.tensor([-1 if w is None or f else words[w] for w, f in zip(word_ids, fixed.tolist())],
+                         device=ids.device)
+    return index, len(words)
+
+
+def perturbed(ids, args, index, coalitions, removal, pad_id):
+    """The ids (and id-shaped forward arguments) with the features a coalition drops removed."""
+    count = len(coalitions)
+    keep = torch.ones(count, len(ids), dtype=torch.bool, device=ids.device)
+    features = index >= 0
+    keep[:, features] = coalitions[:, index[features]].bool()
+    batch_ids = ids.expand(count, -1)
+    batch_args = [a.expand(count, *a.shape[1:]) if isinstance(a, torch.Tensor) and a.dim() else a for a in args]
+    if removal == "pad":
+        return torch.where(keep, batch_ids, pad_id), batch_args
+    if removal != "drop":
+        raise ParameterError(f"removal must be 'pad' or 'drop', got {removal!r}.")
+    order = (~keep).to(torch.int8).argsort(dim=1, stable=True)
+    tail = torch.arange(len(ids), device=ids.device)[None] >= keep.sum(dim=1, keepdim=True)
+
+    def close_up(tensor, fill):
+        return torch.where(tail, fill, tensor.gather(1, order))
+
+    shaped = [close_up(a, 0) if isinstance(a, torch.Tensor) and a.shape[-1:] == ids.shape else a
+              for a in batch_args]
+    return close_up(batch_ids, pad_id), shaped
+
+
+def scores_for(model, ids, args, index, coalitions, target, removal, pad_id, per_eval):
+    found = []
+    for chunk in coalitions.split(per_eval):
+        batch_ids, batch_args = perturbed(ids, args, index, chunk, removal, pad_id)
+        with torch.no_grad():
+            output = model(batch_ids, *batch_args).reshape(len(chunk), -1)
+        found.append(output[:, 0] if target is None else output[:, int(target)])
+    return torch.cat(found).double().cpu()
+
+
+def spread(values, index, length) -> torch.Tensor:
+    """Each feature's value shared equally by its tokens; fixed tokens get 0."""
+    tokens = torch.zeros(length, dtype=torch.float64)
+    features = index.cpu() >= 0
+    if len(values):
+        counts = torch.bincount(index.cpu()[features], minlength=len(values)).double()
+        tokens[features] = (values / counts)[index.cpu()[features]]
+    return tokens
+
+
+class _TextPerturbation(foxlike.Explainer):
+    """Shared loop of the text perturbation methods (not registered itself)."""
+
+    modality = "nlp"
+
+    def fit(self, model, ids, args, index, k, target, generator, params):
+        raise NotImplementedError
+
+    def explain_each(self, model, inputs, target, params):
+        check_token_ids(inputs)
+        generator = torch.Generator().manual_seed(params["seed"])
+        rows, coefficients, extras = [], [], []
+        word_ids = params["word_ids"]
+        for i in range(inputs.shape[0]):
+            args = tuple(a[i:i + 1] if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == inputs.shape[0]
+                         else a for a in model.forward_args)
+            index, k = feature_index(inputs[i], params["pad_id"], params["special_ids"],
+                                     None if word_ids is None else word_ids[i])
+            values, extra = (self.fit(model, inputs[i:i + 1], args, index, k, None if target is None else target[i],
+                                      generator, params) if k else (torch.zeros(0, dtype=torch.float64), {}))
+            rows.append(spread(values, index, inputs.shape[1]))
+            coefficients.append(values.tolist())
+            extras.append(extra)
+        attributions = torch.stack(rows).to(torch.get_default_dtype()).to(inputs.device)
+        merged = {key: [e.get(key) for e in extras] for key in (extras[0] if extras else {})}
+        return foxlike.Features(attributions, {"coefficients": coefficients, **merged})
+
+
+class Lime(_TextPerturbation):
+    """LIME over tokens or words: a weighted linear surrogate of the scores with features removed.
+
+    See ``foxlike.surrogates`` for the kernel; ``removal`` is "pad" or "drop".
+    """
+
+    name = "nlp.lime"
+
+    def calculate_features(self, model, inputs, target, n_samples=200, pad_id=0, special_ids=(), word_ids=None,
+                           removal="pad", kernel_width=0.25, ridge=0.0, perturbations_per_eval=64, seed=0):
+        return self.explain_each(model, inputs, target, locals())
+
+    def fit(self, model, ids, args, index, k, target, generator, params):
+        coalitions = lime_coalitions(k, params["n_samples"], generator)
+        scores = scores_for(model, ids[0], args, index, coalitions.to(ids.device), target, params["removal"],
+                            params["pad_id"], params["perturbations_per_eval"])
+        return lime_fit(coalitions, scores, params["kernel_width"], params["ridge"]), {}
+
+
+class KernelShap(_TextPerturbation):
+    """Kernel SHAP over tokens or words, with paired coalitions (exact when there are few features).
+
+    ``removal`` is "pad" or "drop"; ``paired=False`` draws independently.
+    """
+
+    name = "nlp.kernel_shap"
+
+    def calculate_features(self, model, inputs, target, n_samples=256, pad_id=0, special_ids=(), word_ids=None,
+                           removal="pad", paired=True, perturbations_per_eval=64, seed=0):
+        return self.explain_each(model, inputs, target, locals())
+
+    def fit(self, model, ids, args, index, k, target, generator, params):
+        coalitions, weights, exact = shap_coalitions(k, params["n_samples"], generator, params["paired"])
+        ends = torch.tensor([[1] * k, [0] * k], dtype=torch.int8)
+        scores = scores_for(model, ids[0], args, index, torch.cat([ends, coalitions]).to(ids.device), target,
+                            params["removal"], params["pad_id"], params["perturbations_per_eval"])
+        return shapley_fit(coalitions, scores[2:], weights, float(scores[0]), float(scores[1])), {"exact": exact}

@@ -1,0 +1,77 @@
+"""Layer IG, conductance and Grad-CAM on the last conv layer that runs."""
+import pytest
+import torch
+
+import foxlike
+from foxlike.model import ExplainedModel
+from foxlike_cv.layers import last_conv_layer
+from tests.cv.models import NoConv, ReversedRegistration
+
+
+def explain(model, inputs, explainers, **options):
+    with foxlike.explain(model, explainers, **options) as xai_model:
+        return xai_model(inputs)[1]
+
+
+def test_the_last_conv_layer_is_the_last_to_run_not_the_last_registered():
+    model = ReversedRegistration()
+    assert [n for n, m in model.named_children()][:2] == ["runs_last", "runs_first"]
+    found = last_conv_layer(ExplainedModel(model, lambda o: o, "logits"), torch.randn(2, 1, 8, 8))
+    assert found is model.runs_last
+    assert not any(m._forward_hooks for m in model.modules())
+
+
+def test_layer_ig_on_the_detected_layer_equals_captum_on_that_layer():
+    from captum.attr import LayerIntegratedGradients
+
+    model, inputs = ReversedRegistration(), torch.randn(3, 1, 8, 8)
+    result = explain(model, inputs, {"cv.layer_integrated_gradients": {"n_steps": 32}},
+                     target=[0, 2, 1])["cv.layer_integrated_gradients"]
+    expected = LayerIntegratedGradients(model, model.runs_last).attribute(
+        inputs, baselines=0.0, target=torch.tensor([0, 2, 1]), n_steps=32)
+    torch.testing.assert_close(result.attributions, expected)
+    assert result.extras["layer"] == "runs_last"
+    assert [c.name for c in result.checks if c.passed] == ["shape", "finite", "non_zero", "completeness"]
+
+
+@pytest.mark.parametrize("layer", ["runs_first", "module"])
+def test_the_layer_can_be_named_or_given(layer):
+    model = ReversedRegistration()
+    chosen = model.runs_first if layer == "module" else layer
+    result = explain(model, torch.randn(2, 1, 8, 8),
+                     {"cv.layer_integrated_gradients": {"layer": chosen}})["cv.layer_integrated_gradients"]
+    assert result.extras["layer"] == "runs_first"
+
+
+def test_an_unknown_layer_name_lists_the_layers():
+    with pytest.raises(foxlike.ParameterError, match="no layer named 'features.9'.*runs_last, runs_first"):
+        explain(ReversedRegistration(), torch.randn(2, 1, 8, 8),
+                {"cv.grad_cam": {"layer": "features.9"}})
+
+
+def test_a_model_without_conv_layers_says_how_to_name_a_layer():
+    with pytest.raises(foxlike.ParameterError, match="no convolutional layer.*layer='<dotted.name>'"):
+        explain(NoConv(), torch.randn(2, 1, 8, 8), ["cv.grad_cam"])
+    result = explain(NoConv(), torch.randn(2, 1, 8, 8), {"cv.layer_integrated_gradients": {"layer": "fc"}})
+    assert result["cv.layer_integrated_gradients"].attributions.shape == (2, 3)
+
+
+def test_upsampled_layer_ig_has_the_input_size():
+    result = explain(ReversedRegistration(), torch.randn(2, 1, 8, 8),
+                     {"cv.layer_integrated_gradients": {"upsample": True}})["cv.layer_integrated_gradients"]
+    assert result.attributions.shape == (2, 1, 8, 8)
+    assert "completeness" not in [c.name for c in result.checks]  # resizing does not keep the sum
+
+
+def test_grad_cam_is_input_sized_and_depends_on_the_target(digits):
+    images = digits.test_images[:4]
+    maps = [explain(digits.model, images, ["cv.grad_cam"], target=t)["cv.grad_cam"].attributions
+            for t in (0, 1)]
+    assert maps[0].shape == (4, 1, 8, 8)
+    assert not torch.allclose(maps[0], maps[1])
+
+
+def test_conductance_sums_to_the_output_difference():
+    result = explain(ReversedRegistration(), torch.randn(3, 1, 8, 8),
+                     {"cv.layer_conductance": {"n_steps": 64}}, rtol=0.02)["cv.layer_conductance"]
+    assert result.passed and result.attributions.shape == (3, 4, 8, 8)

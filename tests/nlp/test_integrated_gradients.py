@@ -1,0 +1,87 @@
+"""nlp.integrated_gradients: closed form, equality with IG on the embeddings, masks at every step."""
+import pytest
+import torch
+from torch import nn
+
+import foxlike
+from foxlike_nlp.sentiment import MeanPooledClassifier
+
+
+def explain(model, ids, explainers, **forward):
+    with foxlike.explain(model, explainers, target=1) as xai_model:
+        return xai_model(ids, **forward)[1]
+
+
+def test_token_scores_on_a_mean_pooled_linear_model_match_the_closed_form():
+    torch.manual_seed(0)
+    model = MeanPooledClassifier(20, dimension=8)
+    with torch.no_grad():
+        model.embedding.weight[0] = torch.randn(8)  # a pad embedding that is not zero makes the test sharper
+    ids = torch.tensor([[3, 7, 7, 12, 0], [5, 0, 9, 9, 9]])
+    scores = explain(model, ids, ["nlp.integrated_gradients"])["nlp.integrated_gradients"].attributions
+    embedding, w = model.embedding.weight.detach(), model.head.weight.detach()[1]
+    expected = (embedding[ids] - embedding[0]) @ w / ids.shape[1]
+    torch.testing.assert_close(scores, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_layer_ig_on_the_embedding_equals_ig_on_the_embedding_outputs():
+    from captum.attr import IntegratedGradients
+
+    torch.manual_seed(0)
+    model = TwoLayerText(30)
+    ids = torch.randint(1, 30, (3, 6))
+    ours = explain(model, ids, {"nlp.integrated_gradients": {"n_steps": 40}})["nlp.integrated_gradients"]
+    embedded, reference = model.embedding(ids).detach(), model.embedding(torch.zeros_like(ids)).detach()
+    direct = IntegratedGradients(model.from_embeddings).attribute(embedded, baselines=reference, target=1, n_steps=40)
+    torch.testing.assert_close(ours.attributions, direct.sum(-1), rtol=1e-4, atol=1e-6)
+    assert ours.extras["embedding_layer"] == "embedding" and ours.passed
+
+
+class TwoLayerText(nn.Module):
+    def __init__(self, vocabulary):
+        super().__init__()
+        self.embedding = nn.Embedding(vocabulary, 8)
+        self.encoder = nn.Sequential(nn.Linear(8, 16), nn.Tanh())
+        self.head = nn.Linear(16, 2)
+
+    def from_embeddings(self, embedded):
+        return self.head(self.encoder(embedded).mean(dim=1))
+
+    def forward(self, ids):
+        return self.from_embeddings(self.embedding(ids))
+
+
+def test_special_tokens_keep_their_place_in_the_reference():
+    from foxlike_nlp.embeddings import reference_ids
+
+    ids = torch.tensor([[101, 7, 8, 102, 0]])
+    assert reference_ids(ids, 0, (101, 102)).tolist() == [[101, 0, 0, 102, 0]]
+
+
+def test_a_model_without_embeddings_says_how_to_name_one():
+    model = nn.Sequential(nn.Linear(4, 2))
+    with pytest.raises(foxlike.ParameterError, match="nlp explainers take token ids"):
+        explain(model, torch.randn(2, 4), ["nlp.integrated_gradients"])
+
+
+def test_attention_masks_reach_every_interpolation_step_of_a_hugging_face_model():
+    transformers = pytest.importorskip("transformers")
+    config = transformers.BertConfig(vocab_size=40, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                                     intermediate_size=32, max_position_embeddings=16, num_labels=2)
+    torch.manual_seed(0)
+    model = transformers.BertForSequenceClassification(config).eval()
+    ids = torch.tensor([[2, 5, 9, 11, 3, 0, 0], [2, 7, 3, 0, 0, 0, 0]])
+    mask = (ids != 0).long()
+    params = {"special_ids": (2, 3), "n_steps": 64}
+    with foxlike.explain(model, {"nlp.integrated_gradients": params}, target=1, rtol=0.05) as xai_model:
+        output, explanations = xai_model(ids, attention_mask=mask)
+    result = explanations["nlp.integrated_gradients"]
+    torch.testing.assert_close(output.logits, model(ids, attention_mask=mask).logits)
+    assert result.attributions.shape == ids.shape
+    # Masked positions cannot reach the [CLS] output at any step: their scores are exactly 0,
+    # which they would not be if a step ran without the mask.
+    assert (result.attributions[mask == 0] == 0).all()
+    words = (mask == 1) & ~torch.isin(ids, torch.tensor([2, 3]))
+    assert (result.attributions[words] != 0).all()
+    assert (result.attributions[torch.isin(ids, torch.tensor([2, 3]))] == 0).all()  # kept in the reference
+    assert result.passed
