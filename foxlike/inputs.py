@@ -26,6 +26,8 @@ class Inputs:
     names: list[str]
     pixels: Any = None  # images: (N, H, W, C) floats in [0, 1], before normalisation
     tokens: list[list[str]] = field(default_factory=list)  # text: the tokens of each sentence
+    #: keyword arguments of the model's forward, one row per sample (an ``attention_mask``)
+    forward_kwargs: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.names)

