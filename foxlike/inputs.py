@@ -87,7 +87,10 @@ def read_images(paths: list[Path], image_size: list[int] | None = None, channels
 
 
 def read_sentences(path: Path, tokenizer: Callable | None) -> Inputs:
-    """One sentence per non-empty line; ``tokenizer(sentences) -> (input_ids, tokens)``."""
+    """One sentence per non-empty line; ``tokenizer(sentences) -> (input_ids, tokens[, forward_kwargs])``.
+
+    The optional third item maps forward keyword names to per-sample tensors (``{"attention_mask": mask}``).
+    """
     if tokenizer is None:
         raise InputError(
             f"{str(path)!r} is text, and the model brings no tokenizer: pass --tokenizer module:callable, or "
@@ -96,8 +99,9 @@ def read_sentences(path: Path, tokenizer: Callable | None) -> Inputs:
     sentences = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     if not sentences:
         raise InputError(f"{str(path)!r} holds no sentence (one per line expected).")
-    input_ids, tokens = tokenizer(sentences)
-    return Inputs("text", input_ids, sentences, tokens=[list(t) for t in tokens])
+    input_ids, tokens, *rest = tokenizer(sentences)
+    return Inputs("text", input_ids, sentences, tokens=[list(t) for t in tokens],
+                  forward_kwargs=dict(rest[0]) if rest else {})
 
 
 def read_inputs(paths: list[str], tokenizer: Callable | None = None, **image_options) -> Inputs:

@@ -60,6 +60,19 @@ def test_sentences_are_one_per_non_empty_line(tmp_path):
     assert inputs.tokens == [["a", "fine", "film"], ["a", "poor", "one"]]
 
 
+def test_a_tokenizer_may_add_forward_arguments(tmp_path):
+    path = tmp_path / "reviews.txt"
+    path.write_text("a fine film\nok\n")
+
+    def tokenize(sentences):
+        ids = torch.tensor([[1, 2, 3], [4, 0, 0]])
+        return ids, [s.split() for s in sentences], {"attention_mask": (ids != 0).long()}
+
+    inputs = read_inputs([str(path)], tokenizer=tokenize)
+
+    assert inputs.forward_kwargs["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
+
+
 def test_missing_inputs_are_named(tmp_path):
     with pytest.raises(InputError, match="'nowhere.png' does not exist"):
         read_inputs(["nowhere.png"])
