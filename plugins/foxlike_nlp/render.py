@@ -1,8 +1,6 @@
 """Token attributions as HTML (every token escaped) and as coloured terminal text."""
 from __future__ import annotations
 
-import html
-
 
 def _strength(score: float, scale: float) -> float:
     return min(1.0, abs(score) / scale) if scale > 0 else 0.0
@@ -13,24 +11,20 @@ def _scale(pairs) -> float:
 
 
 def to_html(pairs: list[tuple[str, float]]) -> str:
-    """Spans coloured green (for the target) or red (against), with the score in the title."""
-    scale = _scale(pairs)
-    spans = []
-    for token, score in pairs:
-        rgb = "22,163,74" if score >= 0 else "220,38,38"
-        spans.append(
-            f'<span class="token" title="{score:+.4f}" style="background: rgba({rgb},'
-            f'{_strength(score, scale):.2f})">{html.escape(token)}</span>'
-        )
-    return '<span class="tokens">' + " ".join(spans) + "</span>"
+    """Escaped token spans coloured by attribution: the report's own renderer, so both look the same."""
+    import numpy as np
+
+    from foxlike.report.text import tokens_html
+
+    return tokens_html([token for token, _ in pairs], np.array([score for _, score in pairs], dtype=np.float64))
 
 
 def to_terminal(pairs: list[tuple[str, float]]) -> str:
-    """Tokens with a green or red background whose intensity follows the score (ANSI 256 colours)."""
-    greens, reds = (194, 157, 120, 82, 46), (224, 217, 210, 203, 196)
+    """Tokens on a red (for the target) or blue (against) background as in the report (ANSI 256 colours)."""
+    reds, blues = (224, 217, 210, 203, 196), (189, 153, 117, 75, 33)
     scale = _scale(pairs)
     parts = []
     for token, score in pairs:
-        shade = (greens if score >= 0 else reds)[min(4, int(_strength(score, scale) * 4.999))]
+        shade = (reds if score >= 0 else blues)[min(4, int(_strength(score, scale) * 4.999))]
         parts.append(f"\x1b[48;5;{shade}m\x1b[30m{token}\x1b[0m")
     return " ".join(parts)

@@ -28,6 +28,6 @@ def test_html_escapes_every_token_and_terminal_text_is_coloured():
     pairs = [("<script>alert(1)</script>", 1.0), ("&", -0.5)]
     page = render.to_html(pairs)
     assert "<script>" not in page and "&lt;script&gt;" in page and "&amp;" in page
-    assert "rgba(22,163,74,1.00)" in page and "rgba(220,38,38,0.50)" in page
+    assert "rgba(220,40,40,1.00)" in page and "rgba(40,80,220,0.50)" in page  # for the target red, against blue
     text = render.to_terminal(pairs)
-    assert "\x1b[48;5;46m" in text and "<script>alert(1)</script>" in text
+    assert "\x1b[48;5;196m" in text and "\x1b[48;5;117m" in text and "<script>alert(1)</script>" in text
