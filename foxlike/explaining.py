@@ -206,7 +206,14 @@ class Explaining:
             return _attributions(result).detach()
 
         for metric, metric_params in self.metrics:
-            explanation.metrics[metric.name] = metric.compute(model, inputs, explanation, reexplain, **metric_params)
+            try:
+                explanation.metrics[metric.name] = metric.compute(model, inputs, explanation, reexplain,
+                                                                  **metric_params)
+            except Exception as exc:  # noqa: BLE001 - lenient mode records it and goes on
+                if self.strict:
+                    raise
+                warnings.warn(f"{explainer.name}: metric {metric.name!r} failed: {type(exc).__name__}: {exc}",
+                              FoxlikeWarning, stacklevel=4)
 
     def _failed(self, explanation: Explanation, error: BaseException, started: float) -> Explanation:
         explanation.error = error

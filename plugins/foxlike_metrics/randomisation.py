@@ -16,13 +16,16 @@ import foxlike
 
 
 def spearman(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Rank correlation per sample between two (N, ...) tensors (ties broken by order)."""
-    def ranks(x):
-        flat = x.reshape(x.shape[0], -1).double()
-        return flat.argsort(dim=1).argsort(dim=1).double()
+    """Rank correlation per sample between two (N, ...) tensors, ties given their average rank.
 
-    ra, rb = ranks(a), ranks(b)
-    ra, rb = ra - ra.mean(dim=1, keepdim=True), rb - rb.mean(dim=1, keepdim=True)
+    Average ranks matter here: attributions hold many exact zeros (pixels
+    outside the object, a zero baseline), and ranking them in index order
+    would add a correlation that is only the ordering of the zeros.
+    """
+    from scipy.stats import rankdata
+
+    ranks = [torch.from_numpy(rankdata(x.reshape(x.shape[0], -1).double().cpu().numpy(), axis=1)) for x in (a, b)]
+    ra, rb = (r - r.mean(dim=1, keepdim=True) for r in ranks)
     return (ra * rb).sum(dim=1) / (ra.norm(dim=1) * rb.norm(dim=1)).clamp_min(1e-12)
 
 

@@ -119,8 +119,8 @@ def test_unknown_metrics_list_the_known_ones():
 
 def test_layer_shaped_attributions_need_upsampling(digits):
     with pytest.raises(foxlike.ParameterError, match="pass upsample=True"):
-        with foxlike.explain(digits.model, ["cv.layer_integrated_gradients"], metrics=["deletion"],
-                             strict=False) as xai_model:
+        with foxlike.explain(digits.model, {"cv.layer_integrated_gradients": {"n_steps": 200}},
+                             metrics=["deletion"]) as xai_model:
             xai_model(digits.test_images[:2])
 
 
@@ -149,3 +149,24 @@ def test_infidelity_is_zero_for_the_gradient_of_a_linear_model():
                          metrics=["infidelity"]) as xai_model:
         _, explanations = xai_model(INPUTS[:4])
     torch.testing.assert_close(explanations["cv.saliency"].metrics["infidelity"], torch.zeros(4), atol=1e-6, rtol=0)
+
+
+def test_rank_correlation_matches_scipy_on_attributions_full_of_ties():
+    from scipy.stats import spearmanr
+
+    from foxlike_metrics.randomisation import spearman
+
+    generator = torch.Generator().manual_seed(0)
+    a = torch.randint(0, 3, (4, 30), generator=generator).float()  # few values: many ties
+    b = torch.randint(0, 3, (4, 30), generator=generator).float()
+    expected = [spearmanr(x, y).statistic for x, y in zip(a.numpy(), b.numpy())]
+    torch.testing.assert_close(spearman(a, b), torch.tensor(expected, dtype=torch.float64))
+
+
+def test_a_failing_metric_in_lenient_mode_is_a_warning_and_the_rest_still_run(digits):
+    with pytest.warns(foxlike.FoxlikeWarning, match="metric 'deletion' failed: ParameterError"):
+        with foxlike.explain(digits.model, {"cv.layer_integrated_gradients": {"n_steps": 200}},
+                             metrics=["deletion", "model_randomisation"], strict=False) as xai_model:
+            _, explanations = xai_model(digits.test_images[:2])
+    metrics = explanations["cv.layer_integrated_gradients"].metrics
+    assert "deletion" not in metrics and metrics["model_randomisation"].shape == (2,)
