@@ -41,19 +41,26 @@ class ExplainedModel(torch.nn.Module):
 
         Registration order says nothing about it; layer methods that look for
         "the last conv layer" or "the embedding that runs first" need this.
-        The hooks it uses are removed before it returns.
+        The hooks it uses are removed before it returns, and the answer is
+        remembered for this model and input signature (``foxlike.probes``).
         """
-        order: list[torch.nn.Module] = []
-        handles = [m.register_forward_hook(lambda module, *_: order.append(module))
-                   for m in self.model.modules() if isinstance(m, kind)]
-        try:
-            sample, args = self.first_sample(inputs)
-            with torch.no_grad():
-                self(sample, *args)
-        finally:
-            for handle in handles:
-                handle.remove()
-        return list(dict.fromkeys(order))
+        from .probes import remembered, signature
+
+        def probe() -> list[torch.nn.Module]:
+            order: list[torch.nn.Module] = []
+            handles = [m.register_forward_hook(lambda module, *_: order.append(module))
+                       for m in self.model.modules() if isinstance(m, kind)]
+            try:
+                sample, args = self.first_sample(inputs)
+                with torch.no_grad():
+                    self(sample, *args)
+            finally:
+                for handle in handles:
+                    handle.remove()
+            return list(dict.fromkeys(order))
+
+        question = ("run_order", kind, signature(inputs), *(signature(a) for a in self.forward_args))
+        return remembered(self.model, question, probe)
 
     def layer_name(self, layer: torch.nn.Module) -> str:
         return next((name for name, module in self.model.named_modules() if module is layer), "?")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import torch
 
+from foxlike.probes import remembered, signature
+
 #: The default budget on the CPU, where free memory is hard to know.
 CPU_BUDGET_MB = 2048
 #: The share of the GPU's free memory used by default.
@@ -47,6 +49,7 @@ def budget_bytes(device: torch.device, memory_budget_mb: float | None) -> int:
 
 def rows_per_chunk(model, inputs, n_steps: int, memory_budget_mb: float | None) -> int:
     """How many scaled inputs fit in the budget (at least one, at most all of them)."""
-    per_row = max(1, bytes_per_row(model, inputs))
+    question = ("bytes_per_row", signature(inputs), *(signature(a) for a in model.forward_args))
+    per_row = max(1, remembered(model.model, question, lambda: bytes_per_row(model, inputs)))
     rows = budget_bytes(inputs.device, memory_budget_mb) // per_row
     return int(max(1, min(rows, n_steps * inputs.shape[0])))
