@@ -62,3 +62,43 @@ def test_a_model_without_embeddings_says_how_to_name_one():
     model = nn.Sequential(nn.Linear(4, 2))
     with pytest.raises(foxlike.ParameterError, match="nlp explainers take token ids"):
         explain(model, torch.randn(2, 4), ["nlp.integrated_gradients"])
+
+
+def test_integer_inputs_without_an_embedding_layer_ask_for_layer():
+    class OneHot(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = nn.Linear(10, 2)
+
+        def forward(self, ids):
+            return self.head(nn.functional.one_hot(ids, 10).float().mean(dim=1))
+
+    with pytest.raises(foxlike.ParameterError, match="layer='<dotted.name>'"):
+        explain(OneHot(), torch.tensor([[1, 2, 3]]), ["nlp.integrated_gradients"])
+
+
+class PositionsFirst(nn.Module):
+    """Registers its position embedding before the token embedding, but looks the tokens up first."""
+
+    def __init__(self, vocabulary=30, length=6):
+        super().__init__()
+        self.positions = nn.Embedding(length, 8)
+        self.tokens = nn.Embedding(vocabulary, 8)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, ids):
+        embedded = self.tokens(ids)
+        return self.head((embedded + self.positions(torch.arange(ids.shape[1]).expand_as(ids))).tanh().mean(dim=1))
+
+
+def test_the_embedding_that_runs_first_is_found_and_no_hook_is_left_behind():
+    torch.manual_seed(0)
+    model = PositionsFirst()
+    ids = torch.randint(1, 30, (2, 6))
+    result = explain(model, ids, ["nlp.integrated_gradients"])["nlp.integrated_gradients"]
+    assert result.extras["embedding_layer"] == "tokens" and result.passed
+    assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
+    # Naming the other layer is obeyed: positions do not depend on the ids, so every score is 0 and the
+    # completeness check says the scores do not add up to the change in the output.
+    with pytest.raises(foxlike.ValidationError, match="completeness"):
+        explain(model, ids, {"nlp.integrated_gradients": {"layer": "positions"}})

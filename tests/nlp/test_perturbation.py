@@ -39,16 +39,18 @@ def test_token_values_on_a_bag_of_words_are_the_token_weights(name, removal):
     assert [len(c) for c in result.extras["coefficients"]] == [3, 2]
 
 
-def test_words_group_their_tokens():
+@pytest.mark.parametrize("name", ["nlp.lime", "nlp.kernel_shap"])
+def test_words_group_their_tokens(name):
     model = BagOfWords()
     word_ids = [[None, 0, 0, 1, None, None], [None, 0, 1, None, None, None]]
     params = {"special_ids": SPECIAL, "word_ids": word_ids}
-    with foxlike.explain(model, {"nlp.kernel_shap": params}, target=0) as xai_model:
+    with foxlike.explain(model, {name: params}, target=0) as xai_model:
         _, explanations = xai_model(IDS)
-    result = explanations["nlp.kernel_shap"]
+    result = explanations[name]
     w = model.weights.weight.detach()[:, 0]
     first_word = float(w[4] + w[5])
     assert result.extras["coefficients"][0] == pytest.approx([first_word, float(w[6])], abs=1e-5)
+    assert result.extras["coefficients"][1] == pytest.approx([float(w[7]), float(w[7])], abs=1e-5)
     # The word's value is shared by its two tokens in the token-level map.
     assert result.attributions[0, 1] == pytest.approx(first_word / 2, abs=1e-5)
 
