@@ -72,3 +72,23 @@ def test_kernel_shap_on_the_real_sentiment_model_agrees_with_ig_in_sign(sentimen
     ig, shap = (explanations[n].attributions for n in ("nlp.integrated_gradients", "nlp.kernel_shap"))
     strong = ig.abs() > 0.5
     assert strong.any() and torch.equal(ig[strong].sign(), shap[strong].sign())
+
+
+@pytest.mark.parametrize("name", ["nlp.lime", "nlp.kernel_shap"])
+def test_perturbations_go_through_the_model_in_batches_of_the_size_asked(name):
+    model = BagOfWords()
+    sizes = []
+    handle = model.register_forward_pre_hook(lambda _, args: sizes.append(args[0].shape[0]))
+    results = []
+    try:
+        for per_eval in (7, 64):
+            sizes.clear()
+            with foxlike.explain(model, {name: {"special_ids": SPECIAL, "perturbations_per_eval": per_eval,
+                                                "n_samples": 40}}, target=1) as xai_model:
+                _, explanations = xai_model(IDS)
+            assert sizes[0] == len(IDS)  # the user's own call, then the perturbed batches
+            assert max(sizes[1:]) <= per_eval and (per_eval in sizes[1:]) == (per_eval == 7)
+            results.append(explanations[name].attributions)
+    finally:
+        handle.remove()
+    torch.testing.assert_close(results[0], results[1])
