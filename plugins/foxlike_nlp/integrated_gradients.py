@@ -13,7 +13,9 @@ class IntegratedGradients(foxlike.Explainer):
     ([CLS], [SEP], ...), which stay in place. Attention masks and other
     forward arguments reach every interpolation step. ``layer`` overrides
     the embedding layer found (``get_input_embeddings()`` on Hugging Face
-    models, else the first nn.Embedding that runs).
+    models, else the first nn.Embedding that runs). The token scores sum the
+    attributions over the embedding dimension; ``extras`` keeps the unsummed
+    ``embedding_attributions`` (batch, sequence, dimension) and the layer's name.
     """
 
     name = "nlp.integrated_gradients"
@@ -31,7 +33,8 @@ class IntegratedGradients(foxlike.Explainer):
             additional_forward_args=model.additional_forward_args, n_steps=n_steps, method=method,
             internal_batch_size=internal_batch_size,
         )
-        return foxlike.Features(per_dimension.sum(dim=-1), {"embedding_layer": model.layer_name(embedding)})
+        return foxlike.Features(per_dimension.sum(dim=-1), {"embedding_layer": model.layer_name(embedding),
+                                                            "embedding_attributions": per_dimension.detach()})
 
     def baselines(self, inputs, params):
         return reference_ids(inputs, params.get("pad_id", 0), params.get("special_ids", ()))

@@ -1,4 +1,5 @@
 import pytest
+import torch
 
 
 @pytest.fixture(scope="session")
@@ -9,3 +10,21 @@ def sentiment():
     trained = train_sentiment_model()
     assert trained.accuracy > 0.70
     return trained
+
+
+@pytest.fixture
+def tiny_bert():
+    """A two-layer BertForSequenceClassification built from a config (random weights, no download).
+
+    Its weights are drawn ten times wider than BERT's default, so tokens move the logits visibly.
+    """
+    transformers = pytest.importorskip("transformers")
+
+    def build(vocab_size=40):
+        config = transformers.BertConfig(vocab_size=vocab_size, hidden_size=16, num_hidden_layers=2,
+                                         num_attention_heads=2, intermediate_size=32, max_position_embeddings=16,
+                                         num_labels=2, initializer_range=0.2)
+        torch.manual_seed(0)
+        return transformers.BertForSequenceClassification(config).eval()
+
+    return build

@@ -64,24 +64,41 @@ def test_a_model_without_embeddings_says_how_to_name_one():
         explain(model, torch.randn(2, 4), ["nlp.integrated_gradients"])
 
 
-def test_attention_masks_reach_every_interpolation_step_of_a_hugging_face_model():
-    transformers = pytest.importorskip("transformers")
-    config = transformers.BertConfig(vocab_size=40, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
-                                     intermediate_size=32, max_position_embeddings=16, num_labels=2)
+def test_integer_inputs_without_an_embedding_layer_ask_for_layer():
+    class OneHot(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = nn.Linear(10, 2)
+
+        def forward(self, ids):
+            return self.head(nn.functional.one_hot(ids, 10).float().mean(dim=1))
+
+    with pytest.raises(foxlike.ParameterError, match="layer='<dotted.name>'"):
+        explain(OneHot(), torch.tensor([[1, 2, 3]]), ["nlp.integrated_gradients"])
+
+
+class PositionsFirst(nn.Module):
+    """Registers its position embedding before the token embedding, but looks the tokens up first."""
+
+    def __init__(self, vocabulary=30, length=6):
+        super().__init__()
+        self.positions = nn.Embedding(length, 8)
+        self.tokens = nn.Embedding(vocabulary, 8)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, ids):
+        embedded = self.tokens(ids)
+        return self.head((embedded + self.positions(torch.arange(ids.shape[1]).expand_as(ids))).tanh().mean(dim=1))
+
+
+def test_the_embedding_that_runs_first_is_found_and_no_hook_is_left_behind():
     torch.manual_seed(0)
-    model = transformers.BertForSequenceClassification(config).eval()
-    ids = torch.tensor([[2, 5, 9, 11, 3, 0, 0], [2, 7, 3, 0, 0, 0, 0]])
-    mask = (ids != 0).long()
-    params = {"special_ids": (2, 3), "n_steps": 64}
-    with foxlike.explain(model, {"nlp.integrated_gradients": params}, target=1, rtol=0.05) as xai_model:
-        output, explanations = xai_model(ids, attention_mask=mask)
-    result = explanations["nlp.integrated_gradients"]
-    torch.testing.assert_close(output.logits, model(ids, attention_mask=mask).logits)
-    assert result.attributions.shape == ids.shape
-    # Masked positions cannot reach the [CLS] output at any step: their scores are exactly 0,
-    # which they would not be if a step ran without the mask.
-    assert (result.attributions[mask == 0] == 0).all()
-    words = (mask == 1) & ~torch.isin(ids, torch.tensor([2, 3]))
-    assert (result.attributions[words] != 0).all()
-    assert (result.attributions[torch.isin(ids, torch.tensor([2, 3]))] == 0).all()  # kept in the reference
-    assert result.passed
+    model = PositionsFirst()
+    ids = torch.randint(1, 30, (2, 6))
+    result = explain(model, ids, ["nlp.integrated_gradients"])["nlp.integrated_gradients"]
+    assert result.extras["embedding_layer"] == "tokens" and result.passed
+    assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
+    # Naming the other layer is obeyed: positions do not depend on the ids, so every score is 0 and the
+    # completeness check says the scores do not add up to the change in the output.
+    with pytest.raises(foxlike.ValidationError, match="completeness"):
+        explain(model, ids, {"nlp.integrated_gradients": {"layer": "positions"}})

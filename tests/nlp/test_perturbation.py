@@ -39,16 +39,18 @@ def test_token_values_on_a_bag_of_words_are_the_token_weights(name, removal):
     assert [len(c) for c in result.extras["coefficients"]] == [3, 2]
 
 
-def test_words_group_their_tokens():
+@pytest.mark.parametrize("name", ["nlp.lime", "nlp.kernel_shap"])
+def test_words_group_their_tokens(name):
     model = BagOfWords()
     word_ids = [[None, 0, 0, 1, None, None], [None, 0, 1, None, None, None]]
     params = {"special_ids": SPECIAL, "word_ids": word_ids}
-    with foxlike.explain(model, {"nlp.kernel_shap": params}, target=0) as xai_model:
+    with foxlike.explain(model, {name: params}, target=0) as xai_model:
         _, explanations = xai_model(IDS)
-    result = explanations["nlp.kernel_shap"]
+    result = explanations[name]
     w = model.weights.weight.detach()[:, 0]
     first_word = float(w[4] + w[5])
     assert result.extras["coefficients"][0] == pytest.approx([first_word, float(w[6])], abs=1e-5)
+    assert result.extras["coefficients"][1] == pytest.approx([float(w[7]), float(w[7])], abs=1e-5)
     # The word's value is shared by its two tokens in the token-level map.
     assert result.attributions[0, 1] == pytest.approx(first_word / 2, abs=1e-5)
 
@@ -70,3 +72,23 @@ def test_kernel_shap_on_the_real_sentiment_model_agrees_with_ig_in_sign(sentimen
     ig, shap = (explanations[n].attributions for n in ("nlp.integrated_gradients", "nlp.kernel_shap"))
     strong = ig.abs() > 0.5
     assert strong.any() and torch.equal(ig[strong].sign(), shap[strong].sign())
+
+
+@pytest.mark.parametrize("name", ["nlp.lime", "nlp.kernel_shap"])
+def test_perturbations_go_through_the_model_in_batches_of_the_size_asked(name):
+    model = BagOfWords()
+    sizes = []
+    handle = model.register_forward_pre_hook(lambda _, args: sizes.append(args[0].shape[0]))
+    results = []
+    try:
+        for per_eval in (7, 64):
+            sizes.clear()
+            with foxlike.explain(model, {name: {"special_ids": SPECIAL, "perturbations_per_eval": per_eval,
+                                                "n_samples": 40}}, target=1) as xai_model:
+                _, explanations = xai_model(IDS)
+            assert sizes[0] == len(IDS)  # the user's own call, then the perturbed batches
+            assert max(sizes[1:]) <= per_eval and (per_eval in sizes[1:]) == (per_eval == 7)
+            results.append(explanations[name].attributions)
+    finally:
+        handle.remove()
+    torch.testing.assert_close(results[0], results[1])
