@@ -27,41 +27,33 @@ class FoxlikeWarning(UserWarning):
     """An explanation failed a check, or an explainer failed, in lenient mode."""
 
 
+def _resolve(specs, kind: str, base: type) -> list[tuple[object, dict]]:
+    """Names or classes, listed or mapped to their parameters, as (instance, parameters) pairs.
+
+    Parameters are checked against the class before any work is done.
+    """
+    if isinstance(specs, (str, type)):
+        specs = [specs]
+    items: Iterable = specs.items() if isinstance(specs, Mapping) else ((spec, {}) for spec in specs)
+    resolved = []
+    for spec, params in items:
+        cls = spec if isinstance(spec, type) else plugins.lookup(kind, spec)
+        if not (isinstance(cls, type) and issubclass(cls, base)):
+            raise ParameterError(f"{spec!r} is not a foxlike.{base.__name__} subclass.")
+        params = dict(params or {})
+        cls.check_parameters(params)
+        resolved.append((cls(), params))
+    return resolved
+
+
 def _resolve_explainers(explainers) -> list[tuple[Explainer, dict]]:
     if explainers is None:
         known = ", ".join(plugins.registry().explainers) or "(none installed)"
         raise ParameterError(f"Name the explainers to run, for example explainers=['cv.integrated_gradients']. "
                              f"Installed: {known}.")
-    if isinstance(explainers, (str, type)):
-        explainers = [explainers]
-    items: Iterable = explainers.items() if isinstance(explainers, Mapping) else ((e, {}) for e in explainers)
-    resolved = []
-    for spec, params in items:
-        cls = spec if isinstance(spec, type) else plugins.lookup("explainers", spec)
-        if not (isinstance(cls, type) and issubclass(cls, Explainer)):
-            raise ParameterError(f"{spec!r} is not a foxlike.Explainer subclass.")
-        params = dict(params or {})
-        cls.check_parameters(params)
-        resolved.append((cls(), params))
+    resolved = _resolve(explainers, "explainers", Explainer)
     if not resolved:
         raise ParameterError("explainers is empty: name at least one explainer to run.")
-    return resolved
-
-
-def _resolve_metrics(metrics) -> list[tuple[Metric, dict]]:
-    if not metrics:
-        return []
-    if isinstance(metrics, (str, type)):
-        metrics = [metrics]
-    items: Iterable = metrics.items() if isinstance(metrics, Mapping) else ((m, {}) for m in metrics)
-    resolved = []
-    for spec, params in items:
-        cls = spec if isinstance(spec, type) else plugins.lookup("metrics", spec)
-        if not (isinstance(cls, type) and issubclass(cls, Metric)):
-            raise ParameterError(f"{spec!r} is not a foxlike.Metric subclass.")
-        params = dict(params or {})
-        cls.check_parameters(params)
-        resolved.append((cls(), params))
     return resolved
 
 
@@ -93,7 +85,7 @@ class Explaining:
             raise InputError(f"foxlike explains torch.nn.Module models, got {type(model).__name__}.")
         self.model = model
         self.explainers = _resolve_explainers(explainers)
-        self.metrics = _resolve_metrics(metrics)
+        self.metrics = _resolve(metrics, "metrics", Metric) if metrics else []
         self.output_name, self.transform = resolve_output(output)
         self.target = target
         self.strict = strict
