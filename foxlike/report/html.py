@@ -12,6 +12,7 @@ import html
 from pathlib import Path
 
 from . import images, text
+from .files import replace_text
 
 REPORT_FILE = "index.html"
 
@@ -89,5 +90,4 @@ def render(run) -> str:
 
 
 def write_html(path: Path, run) -> Path:
-    path.write_text(render(run), encoding="utf-8")
-    return path
+    return replace_text(path, render(run))
