@@ -58,8 +58,11 @@ def _add_explain_parser(commands) -> None:
         description="Settings come from --config (TOML) and then from the flags, which win. "
                     "Exit codes: 0 all passed, 1 report written but an explainer or a check failed, "
                     "2 usage or foxlike error, 130 interrupted.")
-    explain.add_argument("model", nargs="?", help="a TorchScript file, or 'module:factory' (with --weights)")
+    explain.add_argument("model", nargs="?", help="a TorchScript file, or 'module:factory' (with --weights); "
+                                                  "with --model, the first input")
     explain.add_argument("inputs", nargs="*", help="image files, folders of images, or one .txt file (a sentence a line)")
+    explain.add_argument("--model", "-m", dest="model_option", metavar="MODEL",
+                         help="the model, named as an option; then every positional argument is an input")
     explain.add_argument("--config", help="a TOML file with the same settings (docs/cli.md)")
     explain.add_argument("--explainer", "-e", action="append", dest="explainers", metavar="NAME",
                          help="a registered explainer name; repeat for several (`foxlike explainers`)")
@@ -68,7 +71,7 @@ def _add_explain_parser(commands) -> None:
     explain.add_argument("--target", help="a class index or a registered target name (default argmax)")
     explain.add_argument("--output", help="what is attributed: a registered output name (default logits)")
     explain.add_argument("--out", help="the report folder (default foxlike-report)")
-    explain.add_argument("--weights", help="a state_dict file for a 'module:factory' model (loaded weights_only)")
+    explain.add_argument("--weights", "--state-dict", dest="weights", help="a state_dict file for a 'module:factory' model (loaded weights_only)")
     explain.add_argument("--unsafe-load", action="store_true", default=None,
                          help="allow unpickling a whole model file: runs code from the file, only for files you trust")
     explain.add_argument("--tokenizer", help="'module:callable' turning sentences into (input_ids, tokens)")

@@ -21,6 +21,9 @@ def settings(args) -> RunConfig:
     """The config file's settings with every flag the user gave on top."""
     config = load_config(args.config) if args.config else RunConfig()
     given = {key: getattr(args, key) for key in _FLAG_KEYS if getattr(args, key, None) not in (None, [])}
+    if getattr(args, "model_option", None):  # `--model M a.png b.png`: the first positional is an input
+        given["inputs"] = [given.pop("model")] + given.get("inputs", []) if "model" in given else given.get("inputs", [])
+        given["model"] = args.model_option
     if "target" in given:
         given["target"] = _parse_value(given["target"])
     merged = {**{k: getattr(config, k) for k in RunConfig.keys()}, **given}

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from foxlike.cli import build_parser
+from foxlike.explain_command import settings
 from foxlike.inputs import read_inputs
 from foxlike.report import read_attributions, read_summary
 
@@ -47,7 +49,7 @@ def test_config_run_is_quiet_exits_zero_and_writes_only_its_report(cli, digits, 
 
 def test_failed_check_still_writes_the_report_and_exits_one(cli, digits_files, tmp_path):
     # Target 3 explained with 1 step: Integrated Gradients cannot meet the completeness check.
-    result = cli("explain", FACTORY, str(digits_files["images"]), "--weights", str(digits_files["weights"]),
+    result = cli("explain", "--model", FACTORY, str(digits_files["images"]), "--state-dict", str(digits_files["weights"]),
                  "--channels", "1", "-e", "cv.integrated_gradients", "-p", "cv.integrated_gradients:n_steps=1",
                  "--target", "3", "--out", str(tmp_path / "out"))
 
@@ -85,3 +87,15 @@ def test_missing_model_is_a_usage_error(cli, tmp_path):
 
     assert result.returncode == 2
     assert "Name a model and inputs" in result.stderr
+
+
+def test_model_may_be_named_by_option_with_its_state_dict():
+    def parsed(*argv):
+        return settings(build_parser().parse_args(["explain", *argv, "-e", "cv.integrated_gradients"]))
+
+    by_option = parsed("--model", FACTORY, "a.png", "photos", "--state-dict", "w.pt")
+    by_position = parsed(FACTORY, "a.png", "photos", "--weights", "w.pt")
+
+    assert by_option == by_position
+    assert (by_option.model, by_option.inputs, by_option.weights) == (FACTORY, ["a.png", "photos"], "w.pt")
+    assert parsed("a.png", "--model", FACTORY).inputs == ["a.png"]
