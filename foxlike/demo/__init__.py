@@ -88,7 +88,7 @@ def sentiment_section(quiet: bool):
     from importlib.util import find_spec
 
     from ..errors import FoxlikeError
-    from ..inputs import Inputs
+    from ..inputs import tokenize_sentences
     from ..runs import explain_inputs
 
     explainers = _registered({"nlp.integrated_gradients": {"n_steps": 32}, "nlp.lime": {}, "nlp.kernel_shap": {}})
@@ -100,9 +100,7 @@ def sentiment_section(quiet: bool):
         sentiment = train_sentiment_model()
     except FoxlikeError:
         return None  # the reviews are not installed
-    ids, mask = sentiment.tokenizer(list(SENTENCES))
-    tokens = [sentiment.tokenizer.tokens(row[: int(m.sum())]) for row, m in zip(ids, mask)]
-    inputs = Inputs("text", ids, list(SENTENCES), tokens=tokens, forward_kwargs={"attention_mask": mask})
+    inputs = tokenize_sentences(sentiment.tokenizer, list(SENTENCES))
     return explain_inputs(sentiment.model, inputs, explainers, quiet=quiet,
                           title=f"Sentiment of movie reviews (held-out accuracy {sentiment.accuracy:.1%})",
                           model_name="foxlike_nlp.sentiment:MeanPooledClassifier", labels=list(LABELS))
