@@ -81,10 +81,13 @@ def render(run) -> str:
                '<p class="fail">Some explainers failed or some checks did not pass: see the panels.</p>')
     settings = (f"<p>model: <code>{_e(run.model)}</code> · output: {_e(run.output)} · target: {_e(run.target)} · "
                 f"explainers: {_e(', '.join(run.explainers))}</p>")
+    legend = (f'<p class="legend">Colours: <span style="color:#c62828">red</span> marks what raises the explained '
+              f'score (the target\'s {_e(run.output)}), <span style="color:#1f4fd8">blue</span> what lowers it; '
+              "full colour at the 99th percentile of |attribution| for images, at the largest for text.</p>")
     body = "".join(_sample(run, i, s) for i, s in enumerate(run.samples))
     return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{_e(run.title)} · foxlike</title>'
             f"<style>{STYLE}</style><script>{SCRIPT}</script></head>"
-            f"<body><h1>{_e(run.title)}</h1>{settings}{verdict}{body}"
+            f"<body><h1>{_e(run.title)}</h1>{settings}{verdict}{legend}{body}"
             f'<p><small>Raw data: <a href="attributions.npz">attributions.npz</a>, '
             f'<a href="summary.json">summary.json</a>.</small></p></body></html>')
 
