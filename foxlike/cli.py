@@ -42,8 +42,9 @@ def _demo(args) -> int:
     return run_demo(args)
 
 
-#: Exit codes of ``foxlike explain`` and ``foxlike demo`` (docs/cli.md).
-EXIT_OK, EXIT_CHECKS_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: Exit codes of ``foxlike explain`` and ``foxlike demo`` (docs/cli.md). A crash must never
+#: read as 1 (Python's own code for an uncaught exception), which means "report written".
+EXIT_OK, EXIT_CHECKS_FAILED, EXIT_ERROR, EXIT_CRASHED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _explain(args) -> int:
@@ -57,7 +58,7 @@ def _add_explain_parser(commands) -> None:
         "explain", help="explain a model's predictions on images or sentences; writes a report folder",
         description="Settings come from --config (TOML) and then from the flags, which win. "
                     "Exit codes: 0 all passed, 1 report written but an explainer or a check failed, "
-                    "2 usage or foxlike error, 130 interrupted.")
+                    "2 usage, foxlike or file error, 3 crashed (traceback printed), 130 interrupted.")
     explain.add_argument("model", nargs="?", help="a TorchScript file, or 'module:factory' (with --weights); "
                                                   "with --model, the first input")
     explain.add_argument("inputs", nargs="*", help="image files, folders of images, or one .txt file (a sentence a line)")
@@ -119,9 +120,19 @@ def main(argv: list[str] | None = None) -> int:
     except FoxlikeError as exc:
         print(f"foxlike: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except OSError as exc:  # a folder that is a file, a full disk, no permission: the system said why
+        print(f"foxlike: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("foxlike: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception:  # noqa: BLE001 - reported with its traceback, under its own exit code
+        import traceback
+
+        traceback.print_exc()
+        print("foxlike: crashed (a bug in foxlike, a plugin or the model; the traceback above says where)",
+              file=sys.stderr)
+        return EXIT_CRASHED
 
 
 if __name__ == "__main__":

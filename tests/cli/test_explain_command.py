@@ -99,3 +99,28 @@ def test_model_may_be_named_by_option_with_its_state_dict():
     assert by_option == by_position
     assert (by_option.model, by_option.inputs, by_option.weights) == (FACTORY, ["a.png", "photos"], "w.pt")
     assert parsed("a.png", "--model", FACTORY).inputs == ["a.png"]
+
+
+def test_an_output_folder_that_is_a_file_exits_two_and_is_left_alone(cli, tmp_path):
+    (tmp_path / "reviews.txt").write_text("the film was great\n")
+    (tmp_path / "report").write_text("not a folder")
+
+    result = cli("explain", "--model", "tests.cli.text_model:build", "reviews.txt", "-e", "nlp.integrated_gradients",
+                 "--out", "report", "--quiet", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("foxlike: error: [Errno 17] File exists: 'report'")
+    assert (tmp_path / "report").read_text() == "not a folder"
+
+
+def test_a_crash_in_the_users_code_exits_three_with_its_traceback(cli, tmp_path):
+    (tmp_path / "broken_models.py").write_text("def build():\n    raise ValueError('the factory has a bug')\n")
+    (tmp_path / "reviews.txt").write_text("the film was great\n")
+
+    result = cli("explain", "--model", "broken_models:build", "reviews.txt", "-e", "nlp.integrated_gradients",
+                 "--out", "report", cwd=tmp_path, pythonpath=[tmp_path])
+
+    assert result.returncode == 3
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "ValueError: the factory has a bug" in result.stderr
+    assert "foxlike: crashed" in result.stderr and not (tmp_path / "report").exists()
