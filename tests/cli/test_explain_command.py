@@ -1,6 +1,8 @@
 """`foxlike explain` run as a user runs it: a subprocess, its exit code, its report folder."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import torch
 
@@ -30,7 +32,7 @@ def test_config_run_is_quiet_exits_zero_and_writes_only_its_report(cli, digits, 
     result = cli("explain", "--config", str(config), "--quiet", cwd=work)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == ""
+    assert result.stdout == "" and "%|" not in result.stderr  # no progress bar either
     assert _tree(digits_files["root"]) == inputs_before
     assert _tree(work) == ["report", "report/attributions.npz", "report/index.html", "report/summary.json", "run.toml"]
     summary = read_summary(work / "report" / "summary.json")
@@ -55,6 +57,7 @@ def test_failed_check_still_writes_the_report_and_exits_one(cli, digits_files, t
 
     assert result.returncode == 1, result.stderr
     assert f"Report: {tmp_path / 'out' / 'index.html'}" in result.stdout
+    assert re.search(r"100%\|.*\| 1/1 \[", result.stderr)  # tqdm's bar, one batch of six images
     summary = read_summary(tmp_path / "out" / "summary.json")
     assert summary["passed"] is False
     checks = summary["samples"][0]["explanations"]["cv.integrated_gradients"]["checks"]
