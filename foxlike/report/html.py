@@ -1,4 +1,4 @@
-"""``index.html``: one self-contained page per run, images embedded as base64 PNG.
+"""``index.html``: one self-contained page per run, images embedded as base64 (PNG, JPEG for photos).
 
 Every string that came from data (file names, sentences, labels, parameters,
 error messages) goes through :func:`html.escape`. The page's only script
@@ -40,8 +40,8 @@ def _e(value) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _img(png: bytes, alt: str) -> str:
-    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+def _img(picture: images.Picture, alt: str) -> str:
+    return f'<img alt="{_e(alt)}" src="data:{picture.mime};base64,{base64.b64encode(picture.data).decode("ascii")}">'
 
 
 def _checks(explanation) -> str:
