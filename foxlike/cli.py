@@ -42,8 +42,9 @@ def _demo(args) -> int:
     return run_demo(args)
 
 
-#: Exit codes of ``foxlike explain`` and ``foxlike demo`` (docs/cli.md).
-EXIT_OK, EXIT_CHECKS_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: Exit codes of ``foxlike explain`` and ``foxlike demo`` (docs/cli.md). A crash must never
+#: read as 1 (Python's own code for an uncaught exception), which means "report written".
+EXIT_OK, EXIT_CHECKS_FAILED, EXIT_ERROR, EXIT_CRASHED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _explain(args) -> int:
@@ -57,9 +58,12 @@ def _add_explain_parser(commands) -> None:
         "explain", help="explain a model's predictions on images or sentences; writes a report folder",
         description="Settings come from --config (TOML) and then from the flags, which win. "
                     "Exit codes: 0 all passed, 1 report written but an explainer or a check failed, "
-                    "2 usage or foxlike error, 130 interrupted.")
-    explain.add_argument("model", nargs="?", help="a TorchScript file, or 'module:factory' (with --weights)")
+                    "2 usage, foxlike or file error, 3 crashed (traceback printed), 130 interrupted.")
+    explain.add_argument("model", nargs="?", help="a TorchScript file, or 'module:factory' (with --weights); "
+                                                  "with --model, the first input")
     explain.add_argument("inputs", nargs="*", help="image files, folders of images, or one .txt file (a sentence a line)")
+    explain.add_argument("--model", "-m", dest="model_option", metavar="MODEL",
+                         help="the model, named as an option; then every positional argument is an input")
     explain.add_argument("--config", help="a TOML file with the same settings (docs/cli.md)")
     explain.add_argument("--explainer", "-e", action="append", dest="explainers", metavar="NAME",
                          help="a registered explainer name; repeat for several (`foxlike explainers`)")
@@ -68,7 +72,7 @@ def _add_explain_parser(commands) -> None:
     explain.add_argument("--target", help="a class index or a registered target name (default argmax)")
     explain.add_argument("--output", help="what is attributed: a registered output name (default logits)")
     explain.add_argument("--out", help="the report folder (default foxlike-report)")
-    explain.add_argument("--weights", help="a state_dict file for a 'module:factory' model (loaded weights_only)")
+    explain.add_argument("--weights", "--state-dict", dest="weights", help="a state_dict file for a 'module:factory' model (loaded weights_only)")
     explain.add_argument("--unsafe-load", action="store_true", default=None,
                          help="allow unpickling a whole model file: runs code from the file, only for files you trust")
     explain.add_argument("--tokenizer", help="'module:callable' turning sentences into (input_ids, tokens)")
@@ -116,9 +120,19 @@ def main(argv: list[str] | None = None) -> int:
     except FoxlikeError as exc:
         print(f"foxlike: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except OSError as exc:  # a folder that is a file, a full disk, no permission: the system said why
+        print(f"foxlike: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("foxlike: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception:  # noqa: BLE001 - reported with its traceback, under its own exit code
+        import traceback
+
+        traceback.print_exc()
+        print("foxlike: crashed (a bug in foxlike, a plugin or the model; the traceback above says where)",
+              file=sys.stderr)
+        return EXIT_CRASHED
 
 
 if __name__ == "__main__":

@@ -60,9 +60,19 @@ def _explainer_table(value: Any) -> dict[str, dict[str, Any]]:
     return {str(name): dict(params) for name, params in value.items()}
 
 
-def from_mapping(data: dict[str, Any], source: str = "config") -> RunConfig:
-    """A :class:`RunConfig` from parsed TOML; unknown keys are an error listing the known ones."""
-    known = RunConfig.keys()
+#: The one setting only a flag (``--unsafe-load``) can give: a config file may come from someone
+#: else, and must not be able to make foxlike unpickle (run code from) a model file.
+COMMAND_LINE_ONLY = "unsafe_load"
+
+
+def file_keys() -> list[str]:
+    """The keys a config file may hold."""
+    return [key for key in RunConfig.keys() if key != COMMAND_LINE_ONLY]
+
+
+def from_mapping(data: dict[str, Any], source: str = "config", known: list[str] | None = None) -> RunConfig:
+    """A :class:`RunConfig` from parsed TOML; unknown keys are an error listing the ``known`` ones."""
+    known = known or RunConfig.keys()
     unknown = sorted(set(data) - set(known))
     if unknown:
         raise ConfigError(f"Unknown key(s) in {source}: {', '.join(unknown)}. Valid keys: {', '.join(known)}.")
@@ -85,7 +95,11 @@ def load_config(path: str | Path) -> RunConfig:
         raise ConfigError(f"Config file {str(path)!r} does not exist.") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Config file {str(path)!r} is not valid TOML: {exc}.") from None
-    return from_mapping(data, f"config file {str(path)!r}")
+    source = f"config file {str(path)!r}"
+    if COMMAND_LINE_ONLY in data:
+        raise ConfigError(f"{COMMAND_LINE_ONLY!r} in {source} is refused: a config file cannot ask for an unsafe "
+                          "load. Pass --unsafe-load on the command line if you trust the model file.")
+    return from_mapping(data, source, file_keys())
 
 
 def check_names(config: RunConfig) -> None:
@@ -103,9 +117,12 @@ def check_names(config: RunConfig) -> None:
 
 
 def to_toml(config: RunConfig) -> str:
-    """Write ``config`` back as TOML that :func:`load_config` reads to an equal config."""
+    """Write ``config`` back as TOML that :func:`load_config` reads to an equal config.
+
+    The command-line-only setting (:data:`COMMAND_LINE_ONLY`) is left out: it is not a file's to give.
+    """
     lines, tables = [], []
-    for key in RunConfig.keys():
+    for key in file_keys():
         value = getattr(config, key)
         if key == "explainers":
             for name, params in value.items():

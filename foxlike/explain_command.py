@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from .config import ConfigError, RunConfig, check_names, from_mapping, load_config, tomllib
 
@@ -21,6 +22,9 @@ def settings(args) -> RunConfig:
     """The config file's settings with every flag the user gave on top."""
     config = load_config(args.config) if args.config else RunConfig()
     given = {key: getattr(args, key) for key in _FLAG_KEYS if getattr(args, key, None) not in (None, [])}
+    if getattr(args, "model_option", None):  # `--model M a.png b.png`: the first positional is an input
+        given["inputs"] = [given.pop("model")] + given.get("inputs", []) if "model" in given else given.get("inputs", [])
+        given["model"] = args.model_option
     if "target" in given:
         given["target"] = _parse_value(given["target"])
     merged = {**{k: getattr(config, k) for k in RunConfig.keys()}, **given}
@@ -53,6 +57,7 @@ def run_explain(args) -> int:
     inputs = read_inputs(config.inputs, tokenizer=load_tokenizer(config.tokenizer, model),
                          image_size=config.image_size, channels=config.channels, mean=config.mean, std=config.std)
     labels = config.labels or list(getattr(model, "labels", []) or [])
+    Path(config.out).mkdir(parents=True, exist_ok=True)  # before the long part: a bad --out fails at once
     run = explain_inputs(model, inputs, config.explainers, target=config.target, output=config.output,
                          batch_size=config.batch_size, quiet=config.quiet, title=f"foxlike: {config.model}",
                          model_name=config.model, labels=labels)

@@ -86,22 +86,54 @@ def read_images(paths: list[Path], image_size: list[int] | None = None, channels
     return Inputs("image", tensor, [p.name for p in paths], pixels=pixels)
 
 
-def read_sentences(path: Path, tokenizer: Callable | None) -> Inputs:
-    """One sentence per non-empty line; ``tokenizer(sentences) -> (input_ids, tokens[, forward_kwargs])``.
+def _token_names(tokenizer: Callable) -> Callable:
+    """``ids -> list[str]``: the tokenizer's (or its model's) ``tokens`` method, else the ids as text."""
+    owner = getattr(tokenizer, "__self__", tokenizer)  # a bound ``tokenize``: ask its object
+    return getattr(owner, "tokens", None) or (lambda ids: [str(int(i)) for i in ids])
 
-    The optional third item maps forward keyword names to per-sample tensors (``{"attention_mask": mask}``).
+
+def tokenize_sentences(tokenizer: Callable, sentences: list[str]) -> Inputs:
+    """``sentences`` as model inputs. ``tokenizer`` is a callable, or a model with a ``tokenize``
+    method (and maybe ``tokens``). It may return any of
+
+    - ``input_ids``, an (N, L) integer tensor; tokens then come from its ``tokens(ids)`` method if it
+      has one, else the ids are shown;
+    - ``(input_ids, attention_mask)``, both tensors (the NLP plugin's tokenizers): the mask goes to
+      the model's forward as ``attention_mask`` and the tokens shown stop where it does;
+    - ``(input_ids, tokens)`` or ``(input_ids, tokens, forward_kwargs)``: ``tokens`` the N lists of
+      token strings, ``forward_kwargs`` a dict of per-sample tensors for the forward.
     """
+    import torch
+
+    result = (tokenizer.tokenize if isinstance(tokenizer, torch.nn.Module) else tokenizer)(sentences)
+    parts = result if isinstance(result, tuple) else (result,)
+    ids, second, kwargs = (*parts, None, None)[:3]
+    if not (isinstance(ids, torch.Tensor) and ids.dim() == 2 and len(ids) == len(sentences)
+            and not ids.is_floating_point() and len(parts) <= 3):
+        got = f"a {type(ids).__name__}" + (f" of shape {tuple(ids.shape)}" if isinstance(ids, torch.Tensor) else "")
+        raise InputError(f"The tokenizer returned {got} for {len(sentences)} sentences: it must return (N, L) "
+                         "integer input_ids, alone or as (input_ids, attention_mask) or (input_ids, tokens"
+                         "[, forward_kwargs]) (docs/cli.md).")
+    names = _token_names(tokenizer)
+    if isinstance(second, torch.Tensor):
+        kwargs = {"attention_mask": second}
+        tokens = [names(row[: int(mask.sum())]) for row, mask in zip(ids, second)]
+    else:
+        tokens = second if second is not None else [names(row) for row in ids]
+    return Inputs("text", ids, list(sentences), tokens=[list(t) for t in tokens], forward_kwargs=dict(kwargs or {}))
+
+
+def read_sentences(path: Path, tokenizer: Callable | None) -> Inputs:
+    """One sentence per non-empty line, tokenized by :func:`tokenize_sentences`."""
     if tokenizer is None:
         raise InputError(
             f"{str(path)!r} is text, and the model brings no tokenizer: pass --tokenizer module:callable, or "
-            "give the model a `tokenize(sentences) -> (input_ids, tokens)` method."
+            "give the model a `tokenize(sentences) -> input_ids` method (docs/cli.md)."
         )
     sentences = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     if not sentences:
         raise InputError(f"{str(path)!r} holds no sentence (one per line expected).")
-    input_ids, tokens, *rest = tokenizer(sentences)
-    return Inputs("text", input_ids, sentences, tokens=[list(t) for t in tokens],
-                  forward_kwargs=dict(rest[0]) if rest else {})
+    return tokenize_sentences(tokenizer, sentences)
 
 
 def read_inputs(paths: list[str], tokenizer: Callable | None = None, **image_options) -> Inputs:

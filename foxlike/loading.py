@@ -95,8 +95,9 @@ def load_model(spec: str, weights: str = "", unsafe: bool = False):
 
 
 def load_tokenizer(spec: str, model) -> Callable | None:
-    """The tokenizer named by ``spec`` (``module:callable``), else the model's own ``tokenize``."""
+    """The tokenizer named by ``spec`` (``module:callable``), else the model when it has a ``tokenize``
+    method (see :func:`foxlike.inputs.tokenize_sentences`), else ``None``."""
     if spec:
         tokenizer = import_object(spec, "tokenizer")
         return tokenizer() if isinstance(tokenizer, type) else tokenizer
-    return getattr(model, "tokenize", None)
+    return model if callable(getattr(model, "tokenize", None)) else None

@@ -20,6 +20,8 @@ import html
 import time
 from pathlib import Path
 
+from ..report.files import replace_text, subfolder
+
 #: Image explainers the demo runs when registered, with demo-sized parameters.
 DIGITS_EXPLAINERS = {"cv.integrated_gradients": {"n_steps": 32}, "cv.grad_cam": {}, "cv.layer_integrated_gradients": {},
                      "cv.lime": {}, "cv.kernel_shap": {}, "cv.occlusion": {}}
@@ -86,7 +88,7 @@ def sentiment_section(quiet: bool):
     from importlib.util import find_spec
 
     from ..errors import FoxlikeError
-    from ..inputs import Inputs
+    from ..inputs import tokenize_sentences
     from ..runs import explain_inputs
 
     explainers = _registered({"nlp.integrated_gradients": {"n_steps": 32}, "nlp.lime": {}, "nlp.kernel_shap": {}})
@@ -98,9 +100,7 @@ def sentiment_section(quiet: bool):
         sentiment = train_sentiment_model()
     except FoxlikeError:
         return None  # the reviews are not installed
-    ids, mask = sentiment.tokenizer(list(SENTENCES))
-    tokens = [sentiment.tokenizer.tokens(row[: int(m.sum())]) for row, m in zip(ids, mask)]
-    inputs = Inputs("text", ids, list(SENTENCES), tokens=tokens, forward_kwargs={"attention_mask": mask})
+    inputs = tokenize_sentences(sentiment.tokenizer, list(SENTENCES))
     return explain_inputs(sentiment.model, inputs, explainers, quiet=quiet,
                           title=f"Sentiment of movie reviews (held-out accuracy {sentiment.accuracy:.1%})",
                           model_name="foxlike_nlp.sentiment:MeanPooledClassifier", labels=list(LABELS))
@@ -114,26 +114,26 @@ def _index(folder: Path, written: dict[str, object], skipped: list[str]) -> Path
                     f'({"all checks passed" if run.passed else "some checks failed"})</li>'
                     for name, run in written.items())
     notes = "".join(f"<li>{html.escape(name)}: not available in this installation</li>" for name in skipped)
-    path = folder / "index.html"
-    path.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>foxlike demo</title></head>'
-                    f"<body><h1>foxlike demo</h1><ul>{items}{notes}</ul></body></html>", encoding="utf-8")
-    return path
+    return replace_text(folder / "index.html",
+                        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>foxlike demo</title></head>'
+                        f"<body><h1>foxlike demo</h1><ul>{items}{notes}</ul></body></html>")
 
 
 def run_demo(args) -> int:
     from ..report import write_report
 
     folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
     written, skipped = {}, []
     for name, section in SECTIONS.items():
-        started = time.perf_counter()
+        started, section_folder = time.perf_counter(), subfolder(folder, name)
         if not args.quiet:
             print(f"{name}: running ...", flush=True)
         run = section(args.quiet)
         if run is None:
             skipped.append(name)
             continue
-        report = write_report(folder / name, run)
+        report = write_report(section_folder, run)
         written[name] = run
         if not args.quiet:
             for sample in run.samples:

@@ -19,6 +19,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from .files import replace_file, replace_text
+
 ATTRIBUTIONS_FILE = "attributions.npz"
 SUMMARY_FILE = "summary.json"
 FORMAT = "foxlike-report/1"
@@ -45,7 +47,7 @@ def write_attributions(path: Path, run) -> None:
     for name in run.explainers:
         arrays[name] = _stack([s.explanations[name].attributions for s in run.samples],
                                 arrays["inputs"].shape[1:])
-    np.savez_compressed(path, **arrays)
+    replace_file(path, lambda handle: np.savez_compressed(handle, **arrays))
 
 
 def read_attributions(path: str | Path) -> dict:
@@ -99,7 +101,7 @@ def summary(run) -> dict:
 
 
 def write_summary(path: Path, run) -> None:
-    path.write_text(json.dumps(summary(run), indent=2), encoding="utf-8")
+    replace_text(path, json.dumps(summary(run), indent=2))
 
 
 def read_summary(path: str | Path) -> dict:

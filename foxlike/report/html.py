@@ -1,4 +1,4 @@
-"""``index.html``: one self-contained page per run, images embedded as base64 PNG.
+"""``index.html``: one self-contained page per run, images embedded as base64 (PNG, JPEG for photos).
 
 Every string that came from data (file names, sentences, labels, parameters,
 error messages) goes through :func:`html.escape`. The page's only script
@@ -12,6 +12,7 @@ import html
 from pathlib import Path
 
 from . import images, text
+from .files import replace_text
 
 REPORT_FILE = "index.html"
 
@@ -39,8 +40,8 @@ def _e(value) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _img(png: bytes, alt: str) -> str:
-    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+def _img(picture: images.Picture, alt: str) -> str:
+    return f'<img alt="{_e(alt)}" src="data:{picture.mime};base64,{base64.b64encode(picture.data).decode("ascii")}">'
 
 
 def _checks(explanation) -> str:
@@ -80,14 +81,16 @@ def render(run) -> str:
                '<p class="fail">Some explainers failed or some checks did not pass: see the panels.</p>')
     settings = (f"<p>model: <code>{_e(run.model)}</code> · output: {_e(run.output)} · target: {_e(run.target)} · "
                 f"explainers: {_e(', '.join(run.explainers))}</p>")
+    legend = (f'<p class="legend">Colours: <span style="color:#c62828">red</span> marks what raises the explained '
+              f'score (the target\'s {_e(run.output)}), <span style="color:#1f4fd8">blue</span> what lowers it; '
+              "full colour at the 99th percentile of |attribution| for images, at the largest for text.</p>")
     body = "".join(_sample(run, i, s) for i, s in enumerate(run.samples))
     return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{_e(run.title)} · foxlike</title>'
             f"<style>{STYLE}</style><script>{SCRIPT}</script></head>"
-            f"<body><h1>{_e(run.title)}</h1>{settings}{verdict}{body}"
+            f"<body><h1>{_e(run.title)}</h1>{settings}{verdict}{legend}{body}"
             f'<p><small>Raw data: <a href="attributions.npz">attributions.npz</a>, '
             f'<a href="summary.json">summary.json</a>.</small></p></body></html>')
 
 
 def write_html(path: Path, run) -> Path:
-    path.write_text(render(run), encoding="utf-8")
-    return path
+    return replace_text(path, render(run))

@@ -11,11 +11,20 @@ def test_config_round_trips_through_toml(tmp_path):
     config = RunConfig(model="pkg.models:build", inputs=["a.png", "photos"], target=3, output="softmax",
                        explainers={"cv.integrated_gradients": {"n_steps": 20, "baselines": 0.5, "method": "riemann_left"}},
                        image_size=[224, 224], mean=[0.5, 0.5, 0.5], std=[0.25, 0.25, 0.25], labels=['say "hi"', "b"],
-                       unsafe_load=True, quiet=True)
+                       quiet=True)
     path = tmp_path / "run.toml"
     path.write_text(to_toml(config))
 
     assert load_config(path) == config
+
+
+def test_a_config_file_cannot_ask_for_an_unsafe_load(tmp_path):
+    path = tmp_path / "run.toml"
+    path.write_text('model = "shared_model.pt"\nunsafe_load = true\n')
+
+    with pytest.raises(ConfigError, match="cannot ask for an unsafe load. Pass --unsafe-load on the command line"):
+        load_config(path)
+    assert "unsafe_load" not in to_toml(RunConfig(model="m.pt", unsafe_load=True))
 
 
 def test_explainers_may_be_a_plain_list(tmp_path):

@@ -1,9 +1,13 @@
 """`foxlike explain` run as a user runs it: a subprocess, its exit code, its report folder."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import torch
 
+from foxlike.cli import build_parser
+from foxlike.explain_command import settings
 from foxlike.inputs import read_inputs
 from foxlike.report import read_attributions, read_summary
 
@@ -28,7 +32,7 @@ def test_config_run_is_quiet_exits_zero_and_writes_only_its_report(cli, digits, 
     result = cli("explain", "--config", str(config), "--quiet", cwd=work)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == ""
+    assert result.stdout == "" and "%|" not in result.stderr  # no progress bar either
     assert _tree(digits_files["root"]) == inputs_before
     assert _tree(work) == ["report", "report/attributions.npz", "report/index.html", "report/summary.json", "run.toml"]
     summary = read_summary(work / "report" / "summary.json")
@@ -47,12 +51,13 @@ def test_config_run_is_quiet_exits_zero_and_writes_only_its_report(cli, digits, 
 
 def test_failed_check_still_writes_the_report_and_exits_one(cli, digits_files, tmp_path):
     # Target 3 explained with 1 step: Integrated Gradients cannot meet the completeness check.
-    result = cli("explain", FACTORY, str(digits_files["images"]), "--weights", str(digits_files["weights"]),
+    result = cli("explain", "--model", FACTORY, str(digits_files["images"]), "--state-dict", str(digits_files["weights"]),
                  "--channels", "1", "-e", "cv.integrated_gradients", "-p", "cv.integrated_gradients:n_steps=1",
                  "--target", "3", "--out", str(tmp_path / "out"))
 
     assert result.returncode == 1, result.stderr
     assert f"Report: {tmp_path / 'out' / 'index.html'}" in result.stdout
+    assert re.search(r"100%\|.*\| 1/1 \[", result.stderr)  # tqdm's bar, one batch of six images
     summary = read_summary(tmp_path / "out" / "summary.json")
     assert summary["passed"] is False
     checks = summary["samples"][0]["explanations"]["cv.integrated_gradients"]["checks"]
@@ -85,3 +90,40 @@ def test_missing_model_is_a_usage_error(cli, tmp_path):
 
     assert result.returncode == 2
     assert "Name a model and inputs" in result.stderr
+
+
+def test_model_may_be_named_by_option_with_its_state_dict():
+    def parsed(*argv):
+        return settings(build_parser().parse_args(["explain", *argv, "-e", "cv.integrated_gradients"]))
+
+    by_option = parsed("--model", FACTORY, "a.png", "photos", "--state-dict", "w.pt")
+    by_position = parsed(FACTORY, "a.png", "photos", "--weights", "w.pt")
+
+    assert by_option == by_position
+    assert (by_option.model, by_option.inputs, by_option.weights) == (FACTORY, ["a.png", "photos"], "w.pt")
+    assert parsed("a.png", "--model", FACTORY).inputs == ["a.png"]
+
+
+def test_an_output_folder_that_is_a_file_exits_two_and_is_left_alone(cli, tmp_path):
+    (tmp_path / "reviews.txt").write_text("the film was great\n")
+    (tmp_path / "report").write_text("not a folder")
+
+    result = cli("explain", "--model", "tests.cli.text_model:build", "reviews.txt", "-e", "nlp.integrated_gradients",
+                 "--out", "report", "--quiet", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("foxlike: error: [Errno 17] File exists: 'report'")
+    assert (tmp_path / "report").read_text() == "not a folder"
+
+
+def test_a_crash_in_the_users_code_exits_three_with_its_traceback(cli, tmp_path):
+    (tmp_path / "broken_models.py").write_text("def build():\n    raise ValueError('the factory has a bug')\n")
+    (tmp_path / "reviews.txt").write_text("the film was great\n")
+
+    result = cli("explain", "--model", "broken_models:build", "reviews.txt", "-e", "nlp.integrated_gradients",
+                 "--out", "report", cwd=tmp_path, pythonpath=[tmp_path])
+
+    assert result.returncode == 3
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "ValueError: the factory has a bug" in result.stderr
+    assert "foxlike: crashed" in result.stderr and not (tmp_path / "report").exists()

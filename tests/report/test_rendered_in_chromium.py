@@ -37,6 +37,7 @@ def test_rendered_page_shows_every_panel_with_its_images_loaded(digits_run, tmp_
     for name in digits_run.explainers:
         assert dom.count(f'data-explainer="{name}"') == samples
     assert dom.count('<section class="sample">') == samples
+    assert re.search(r'<p class="legend">Colours: .*red.* raises the explained score .*blue.* lowers it', dom)
     # the hostile file name is shown as text, never turned into an element
     assert "&lt;img src=x onerror=\"document.title=1\"&gt;.png" in dom
     assert 'src="x"' not in dom and "<title>digits &lt;run&gt; · foxlike</title>" in dom

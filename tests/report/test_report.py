@@ -88,3 +88,19 @@ def test_layer_sized_maps_are_resized_to_the_image_keeping_their_layout():
     assert full[0, 0] > 0 > full[0, 7] and full[7, 7] == full.max()
     summed = attribution_map(np.ones((3, 4, 4)), 4, 4)
     np.testing.assert_array_equal(summed, np.full((4, 4), 3.0))
+
+
+@pytest.mark.parametrize("width, mime, pil_format", [(8, "image/png", "PNG"), (224, "image/jpeg", "JPEG")])
+def test_views_are_drawn_at_the_images_size_photos_as_jpeg(width, mime, pil_format):
+    import io
+
+    from PIL import Image
+
+    from foxlike.report.images import MIN_VIEW, VIEWS, explainer_views
+
+    rng = np.random.default_rng(0)
+    picture = explainer_views(rng.random((width, width, 3)).astype(np.float32), rng.standard_normal((3, width, width)))
+
+    with Image.open(io.BytesIO(picture.data)) as image:
+        assert (picture.mime, image.format) == (mime, pil_format)
+        assert image.width >= len(VIEWS) * max(width, MIN_VIEW)  # no view shrunk below the image (or 160 px)

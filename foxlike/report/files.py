@@ -1,0 +1,50 @@
+"""Writing a report's files so that nothing lands outside the report folder.
+
+Each file is written to a temporary file in its folder and then renamed over
+its name. A symbolic link already standing at that name (left by an earlier
+run, or planted to redirect the report to ``~/.bashrc``) is replaced, never
+followed; and a reader never sees half a file, even if the run is interrupted.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+#: Permissions of report files (``mkstemp`` alone would make them private to the user).
+FILE_MODE = 0o644
+
+
+def replace_file(path: Path, write: Callable[[BinaryIO], None]) -> Path:
+    """Call ``write(handle)`` on a fresh file, then put that file at ``path``."""
+    path = Path(path)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            write(handle)
+        os.chmod(temporary, FILE_MODE)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return path
+
+
+def replace_text(path: Path, text: str) -> Path:
+    """:func:`replace_file` for a UTF-8 text file."""
+    data = text.encode("utf-8")
+    return replace_file(path, lambda handle: handle.write(data))
+
+
+def subfolder(parent: Path, name: str) -> Path:
+    """``parent/name``, checked to be no link or file (a folder there, or nothing, is fine)."""
+    from ..errors import InputError
+
+    path = Path(parent) / name
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise InputError(f"{str(path)!r} exists and is not a folder (a link, or a file): remove it or choose "
+                         "another output folder (--out).")
+    return path
