@@ -7,6 +7,9 @@ file (``batch-000007.pt``) before recording it in ``manifest.json``. Both are
 written to a temporary name and renamed, so a file is either whole or absent.
 Run it again with the same ``out_dir`` after an interruption and the batches
 already in the manifest are neither loaded nor explained again.
+
+``foxlike explain`` runs through the same code, with its report folder's
+``batches/`` as ``out_dir``: an interrupted command resumes the same way.
 """
 from __future__ import annotations
 
@@ -22,7 +25,8 @@ import torch
 from .errors import FoxlikeError, InputError, ParameterError
 
 MANIFEST = "manifest.json"
-FORMAT = 1
+#: 2: shards hold the prediction's ``scores``, each check's message and the ``metrics``.
+FORMAT = 2
 
 
 def shard_name(index: int) -> str:
@@ -39,25 +43,31 @@ class Job:
     strict: bool = True
     rtol: float = 0.05
     atol: float = 1e-4
+    metrics: dict[str, dict] = field(default_factory=dict)
 
-    def explain_batch(self, model: torch.nn.Module, inputs: torch.Tensor, first: int) -> dict:
+    def explain_batch(self, model: torch.nn.Module, inputs: torch.Tensor, first: int,
+                      forward_kwargs: dict | None = None) -> dict:
         """Explain one batch; returns the shard's content (tensors on the CPU)."""
         from .explaining import explain
 
         with explain(model, explainers=self.explainers, target=self.target, output=self.output,
-                     strict=self.strict, rtol=self.rtol, atol=self.atol) as xai_model:
-            _, explanations = xai_model(inputs)
+                     strict=self.strict, rtol=self.rtol, atol=self.atol, metrics=self.metrics or None) as xai_model:
+            output, explanations = xai_model(inputs, **(forward_kwargs or {}))
+            scores = xai_model.transform(output)
         return {
             "indices": torch.arange(first, first + inputs.shape[0]),
+            "scores": scores.detach().cpu(),
             "explanations": {
                 name: {
                     "attributions": None if e.attributions is None else e.attributions.cpu(),
                     "target": None if e.target is None else e.target.cpu(),
                     "target_source": e.target_source,
-                    "checks": {c.name: c.passed for c in e.checks},
+                    "checks": [{"name": c.name, "passed": bool(c.passed), "message": str(c.message)}
+                               for c in e.checks],
                     "error": None if e.error is None else str(e.error),
                     "seconds": e.seconds,
                     "extras": _storable(e.extras),
+                    "metrics": {metric: values.detach().cpu() for metric, values in e.metrics.items()},
                 }
                 for name, e in explanations.items()
             },
@@ -65,7 +75,8 @@ class Job:
 
     def describe(self) -> dict:
         """What must not change between a run and its resumption."""
-        return {"explainers": self.explainers, "target": _describe(self.target), "output": _describe(self.output)}
+        return {"explainers": self.explainers, "target": _describe(self.target), "output": _describe(self.output),
+                "metrics": self.metrics}
 
 
 def _storable(extras: dict) -> dict:
@@ -81,25 +92,41 @@ def _describe(value) -> Any:
     return value
 
 
-def make_job(explainers, target=None, output="logits", strict=True, rtol=0.05, atol=1e-4) -> Job:
-    """Resolve ``explainers`` (a list or a mapping, as for ``foxlike.explain``) into a :class:`Job`."""
-    from .explaining import _resolve_explainers
-
-    _resolve_explainers(explainers)  # unknown names or parameters fail here, before any batch runs
-    if isinstance(explainers, str):
-        explainers = [explainers]
-    mapping = dict(explainers) if isinstance(explainers, Mapping) else {name: {} for name in explainers}
+def _by_name(specs, kind: str) -> dict[str, dict]:
+    """Names, listed or mapped to their parameters, as a name -> parameters dict."""
+    if isinstance(specs, str):
+        specs = [specs]
+    mapping = dict(specs) if isinstance(specs, Mapping) else {name: {} for name in specs}
     for name in mapping:
         if not isinstance(name, str):
-            raise ParameterError(f"explain_dataset takes explainers by registered name, got {name!r}.")
-    return Job({name: dict(params or {}) for name, params in mapping.items()}, target, output, strict, rtol, atol)
+            raise ParameterError(f"explain_dataset takes {kind} by registered name, got {name!r}.")
+    return {name: dict(params or {}) for name, params in mapping.items()}
+
+
+def make_job(explainers, target=None, output="logits", strict=True, rtol=0.05, atol=1e-4, metrics=None) -> Job:
+    """Resolve ``explainers`` and ``metrics`` (lists or mappings, as for ``foxlike.explain``) into a :class:`Job`."""
+    from .explaining import _resolve, _resolve_explainers
+    from .metric import Metric
+
+    _resolve_explainers(explainers)  # unknown names or parameters fail here, before any batch runs
+    if metrics:
+        _resolve(metrics, "metrics", Metric)
+    return Job(_by_name(explainers, "explainers"), target, output, strict, rtol, atol,
+               _by_name(metrics or {}, "metrics"))
 
 
 # ---- the dataset side: which samples make batch i ----------------------------------------------
 
-def _sample_input(item) -> torch.Tensor:
-    """A dataset item is the input tensor, or a tuple/list/dict whose first entry (or "input") is."""
+#: A batch: the inputs, and the keyword arguments of the model's forward with one row per sample.
+Batch = tuple[torch.Tensor, dict]
+
+
+def _sample_input(item) -> Batch:
+    """A dataset item is the input tensor, a tuple/list whose first entry is, or a dict whose "input"
+    (or "inputs", or first entry) is; a dict's "forward_kwargs" go to the model's forward."""
+    kwargs = {}
     if isinstance(item, Mapping):
+        kwargs = dict(item.get("forward_kwargs", {}))
         item = item.get("input", item.get("inputs", next(iter(item.values()))))
     elif isinstance(item, (tuple, list)):
         item = item[0]
@@ -108,23 +135,32 @@ def _sample_input(item) -> torch.Tensor:
             f"Dataset items must be tensors or (tensor, label, ...) tuples, got {type(item).__name__}. "
             "Wrap the dataset so that item[0] is the input tensor."
         )
-    return item
+    return item, kwargs
 
 
 def batch_count(dataset, batch_size: int) -> int:
     return -(-len(dataset) // batch_size)
 
 
-def load_batch(dataset, index: int, batch_size: int) -> torch.Tensor:
-    """The inputs of batch ``index`` of a map-style dataset (or a tensor), stacked."""
+def load_batch(dataset, index: int, batch_size: int) -> Batch:
+    """The inputs (stacked) and forward arguments of batch ``index`` of a map-style dataset or a tensor."""
     start = index * batch_size
     stop = min(start + batch_size, len(dataset))
     if isinstance(dataset, torch.Tensor):
-        return dataset[start:stop]
-    return torch.stack([_sample_input(dataset[i]) for i in range(start, stop)])
+        return dataset[start:stop], {}
+    inputs, kwargs = zip(*(_sample_input(dataset[i]) for i in range(start, stop)))
+    return torch.stack(inputs), {name: torch.stack([k[name] for k in kwargs]) for name in kwargs[0]}
 
 
-def _loader_batches(loader) -> Iterator[torch.Tensor]:
+def to_device(batch: Batch, device) -> Batch:
+    """``batch`` moved to ``device`` (left where it is for ``None``)."""
+    inputs, kwargs = batch
+    if device is None:
+        return batch
+    return inputs.to(device), {name: value.to(device) for name, value in kwargs.items()}
+
+
+def _loader_batches(loader) -> Iterator[Batch]:
     for batch in loader:
         yield _sample_input(batch)
 
@@ -147,18 +183,31 @@ def _write_atomically(path: Path, write: Callable[[Any], None], mode: str = "wb"
 class Manifest:
     """``manifest.json``: the job, and every batch whose shard is written."""
 
-    def __init__(self, out_dir: Path, settings: dict):
+    def __init__(self, out_dir: Path, settings: dict, restart_other_job: bool = False):
         self.path = out_dir / MANIFEST
         self.settings = json.loads(json.dumps(settings, default=str))  # as it reads back from the file
         self.batches: dict[int, dict] = {}
         if self.path.exists():
             saved = json.loads(self.path.read_text())
-            if saved.get("settings") != self.settings:
+            if (saved.get("format"), saved.get("settings")) == (FORMAT, self.settings):
+                self._resume(out_dir, saved)
+            elif restart_other_job:
+                self._forget(out_dir, saved)
+            else:
                 raise FoxlikeError(
-                    f"{out_dir} holds results of a different job ({saved.get('settings')}), not of this one "
-                    f"({self.settings}). Choose another out_dir, or delete that one to start again."
+                    f"{out_dir} holds results of a different job ({saved.get('settings')}, format "
+                    f"{saved.get('format')}), not of this one ({self.settings}, format {FORMAT}). Choose another "
+                    "out_dir, or delete that one to start again."
                 )
-            self.batches = {
+
+    def _forget(self, out_dir: Path, saved: dict) -> None:
+        """Delete another job's shards and manifest, and only those files."""
+        for record in saved.get("batches", {}).values():
+            (out_dir / Path(record["shard"]).name).unlink(missing_ok=True)
+        self.path.unlink()
+
+    def _resume(self, out_dir: Path, saved: dict) -> None:
+        self.batches = {
                 int(i): record for i, record in saved.get("batches", {}).items()
                 if (out_dir / record["shard"]).exists()
             }
@@ -167,7 +216,7 @@ class Manifest:
         self.batches[index] = {
             "shard": shard_name(index),
             "samples": int(shard["indices"].numel()),
-            "passed": {name: e["error"] is None and all(e["checks"].values())
+            "passed": {name: e["error"] is None and all(c["passed"] for c in e["checks"])
                        for name, e in shard["explanations"].items()},
         }
         content = {"format": FORMAT, "settings": self.settings,
@@ -201,11 +250,22 @@ class DatasetExplanations:
         parts = [self.shard(i)["explanations"][explainer]["target"] for i in range(self.batches)]
         return None if parts[0] is None else torch.cat(parts)
 
+    def metric(self, explainer: str, metric: str) -> torch.Tensor:
+        """One metric's scores of one explainer, a number per sample in dataset order (NaN where it
+        was not computed: the explainer failed or failed a check in that batch)."""
+        parts = []
+        for i in range(self.batches):
+            shard = self.shard(i)
+            values = shard["explanations"][explainer]["metrics"].get(metric)
+            parts.append(torch.full((len(shard["indices"]),), float("nan")) if values is None else values.double())
+        return torch.cat(parts)
+
     def manifest(self) -> dict:
         return json.loads((self.out_dir / MANIFEST).read_text())
 
 
-def prepare(dataset_or_loader, job: Job, out_dir, batch_size: int | None) -> tuple[Path, Manifest, int]:
+def prepare(dataset_or_loader, job: Job, out_dir, batch_size: int | None, dataset_id=None,
+            restart_other_job: bool = False) -> tuple[Path, Manifest, int]:
     """Check the arguments, open (or resume) ``out_dir``; returns it, its manifest and the batch count."""
     from torch.utils.data import DataLoader
 
@@ -226,27 +286,37 @@ def prepare(dataset_or_loader, job: Job, out_dir, batch_size: int | None) -> tup
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     settings = {**job.describe(), "batch_size": batch_size, "batches": total}
-    return out, Manifest(out, settings), total
+    if dataset_id is not None:
+        settings["dataset"] = dataset_id
+    return out, Manifest(out, settings, restart_other_job), total
 
 
 def explain_dataset(model: torch.nn.Module, dataset_or_loader, explainers, out_dir, batch_size: int | None = None,
                     target=None, output: str | Callable = "logits", strict: bool = True, rtol: float = 0.05,
-                    atol: float = 1e-4, device=None, progress: bool = True) -> DatasetExplanations:
+                    atol: float = 1e-4, device=None, progress: bool = True, metrics=None, dataset_id=None,
+                    restart_other_job: bool = False) -> DatasetExplanations:
     """Explain every sample of a dataset in batches, writing one shard per batch to ``out_dir``.
 
     ``dataset_or_loader`` is a map-style dataset whose items are input
-    tensors or ``(input, label, ...)`` tuples, a tensor of inputs, or a
-    ``DataLoader`` (which must yield its batches in the same order every time
-    for resuming to be right: no shuffling). ``batch_size`` defaults to 32, or
-    to the loader's. ``device`` moves each batch there (the model must already
-    be on it). The other arguments are those of :func:`foxlike.explain`.
-    Running again with the same ``out_dir`` resumes: written batches are skipped.
+    tensors, ``(input, label, ...)`` tuples or dicts (``{"input": ...,
+    "forward_kwargs": {"attention_mask": ...}}``: those keyword arguments go
+    to the model's forward), a tensor of inputs, or a ``DataLoader`` (which
+    must yield its batches in the same order every time for resuming to be
+    right: no shuffling). ``batch_size`` defaults to 32, or to the loader's.
+    ``device`` moves each batch there (the model must already be on it). The
+    other arguments are those of :func:`foxlike.explain`.
+
+    Running again with the same ``out_dir`` resumes: written batches are
+    skipped. ``dataset_id`` (anything JSON can hold: a name and version, a
+    checksum) is recorded, and a run with another one is treated as another
+    job: refused, or with ``restart_other_job=True`` the earlier job's shards
+    are deleted and everything is explained afresh.
     """
     from torch.utils.data import DataLoader
     from tqdm.auto import tqdm
 
-    job = make_job(explainers, target, output, strict, rtol, atol)
-    out, manifest, total = prepare(dataset_or_loader, job, out_dir, batch_size)
+    job = make_job(explainers, target, output, strict, rtol, atol, metrics)
+    out, manifest, total = prepare(dataset_or_loader, job, out_dir, batch_size, dataset_id, restart_other_job)
     size = manifest.settings["batch_size"]
     result = DatasetExplanations(out, total, resumed=sorted(manifest.batches))
     with tqdm(total=total, initial=len(manifest.batches), desc="explaining", unit="batch",
@@ -256,10 +326,9 @@ def explain_dataset(model: torch.nn.Module, dataset_or_loader, explainers, out_d
                        if i not in manifest.batches)
         else:
             batches = ((i, load_batch(dataset_or_loader, i, size)) for i in range(total) if i not in manifest.batches)
-        for index, inputs in batches:
-            if device is not None:
-                inputs = inputs.to(device)
-            write_shard(out, manifest, index, job.explain_batch(model, inputs, index * size))
+        for index, batch in batches:
+            inputs, kwargs = to_device(batch, device)
+            write_shard(out, manifest, index, job.explain_batch(model, inputs, index * size, kwargs))
             result.computed.append(index)
             bar.update(1)
     return result

@@ -17,7 +17,7 @@ from typing import Callable
 
 import torch
 
-from .dataset import DatasetExplanations, Job, load_batch, make_job, prepare, write_shard
+from .dataset import DatasetExplanations, Job, load_batch, make_job, prepare, to_device, write_shard
 from .errors import FoxlikeError, ParameterError
 
 _copies = threading.local()
@@ -37,16 +37,14 @@ def _own_copy(model: torch.nn.Module) -> torch.nn.Module:
 
 def explain_batch_task(model: torch.nn.Module, dataset, job: Job, index: int, batch_size: int, device) -> dict:
     """What one worker runs for batch ``index``: load it, explain it, return the shard."""
-    inputs = load_batch(dataset, index, batch_size)
-    if device is not None:
-        inputs = inputs.to(device)
-    return job.explain_batch(_own_copy(model), inputs, index * batch_size)
+    inputs, kwargs = to_device(load_batch(dataset, index, batch_size), device)
+    return job.explain_batch(_own_copy(model), inputs, index * batch_size, kwargs)
 
 
 def explain_dataset_distributed(model: torch.nn.Module, dataset, explainers, out_dir, batch_size: int = 32,
                                 client=None, target=None, output: str | Callable = "logits", strict: bool = True,
                                 rtol: float = 0.05, atol: float = 1e-4, device=None,
-                                progress: bool = True) -> DatasetExplanations:
+                                progress: bool = True, metrics=None, dataset_id=None) -> DatasetExplanations:
     """:func:`foxlike.explain_dataset` with one Dask task per batch.
 
     ``client`` is a ``distributed.Client`` (the current one when left out):
@@ -54,7 +52,8 @@ def explain_dataset_distributed(model: torch.nn.Module, dataset, explainers, out
     ``Client("tcp://scheduler:8786")`` for a running cluster. ``dataset`` is a
     map-style dataset or a tensor (a ``DataLoader`` cannot be split across
     workers: pass its ``.dataset``). ``device`` is where each worker moves the
-    batch (and its copy of the model). The results land in ``out_dir`` on the
+    batch (and its copy of the model); ``metrics`` and ``dataset_id`` are
+    :func:`foxlike.explain_dataset`'s. The results land in ``out_dir`` on the
     client's machine, one shard per batch; run it again to resume.
     """
     try:
@@ -66,8 +65,8 @@ def explain_dataset_distributed(model: torch.nn.Module, dataset, explainers, out
 
     if isinstance(dataset, DataLoader):
         raise ParameterError("Pass the DataLoader's .dataset and a batch_size: workers load their batches by index.")
-    job = make_job(explainers, target, output, strict, rtol, atol)
-    out, manifest, total = prepare(dataset, job, out_dir, batch_size)
+    job = make_job(explainers, target, output, strict, rtol, atol, metrics)
+    out, manifest, total = prepare(dataset, job, out_dir, batch_size, dataset_id)
     client = client or get_client()
     result = DatasetExplanations(out, total, resumed=sorted(manifest.batches))
     missing = [i for i in range(total) if i not in manifest.batches]

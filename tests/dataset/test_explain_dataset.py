@@ -126,7 +126,9 @@ def test_failed_checks_are_recorded_in_the_manifest_when_not_strict(digits, samp
         result = explain_dataset(digits.model, samples[0][:8], too_few_steps, tmp_path, batch_size=BATCH,
                                  strict=False, rtol=1e-3, progress=False)
     assert result.manifest()["batches"]["0"]["passed"] == {"cv.integrated_gradients": False}
-    assert result.shard(0)["explanations"]["cv.integrated_gradients"]["checks"]["completeness"] is False
+    checks = result.shard(0)["explanations"]["cv.integrated_gradients"]["checks"]
+    completeness = next(c for c in checks if c["name"] == "completeness")
+    assert completeness["passed"] is False and "raise n_steps" in completeness["message"]
 
 
 def test_items_that_hold_no_tensor_are_named_in_the_error(digits, tmp_path):
@@ -180,3 +182,52 @@ def test_each_explainers_extras_are_kept_in_its_shard(digits, samples, tmp_path)
     assert [e["unit"] for e in extras] == ["logit", "logit"]
     norms = torch.cat([e["gradient_norm"] for e in extras])
     assert norms.shape == (10,) and bool((norms > 0).all())
+
+
+class Masked(torch.nn.Module):
+    """The digits CNN on images multiplied by a mask given as a keyword: it fails without one."""
+
+    def __init__(self, cnn):
+        super().__init__()
+        self.cnn = cnn
+
+    def forward(self, images, *, mask):
+        return self.cnn(images * mask)
+
+
+def test_forward_kwargs_of_dict_items_reach_the_model_in_every_step(digits, samples, tmp_path):
+    images = samples[0][:10]
+    masks = torch.ones_like(images)
+    masks[:, :, :, 4:] = 0  # the right half hidden
+    items = [{"input": image, "forward_kwargs": {"mask": mask}} for image, mask in zip(images, masks)]
+    result = explain_dataset(Masked(digits.model), items, IG, tmp_path, batch_size=4, progress=False)
+
+    attributions = result.attributions("cv.integrated_gradients")
+    assert attributions.shape == images.shape and bool(attributions[:, :, :, :4].abs().sum(dim=(1, 2, 3)).gt(0).all())
+    assert bool((attributions[:, :, :, 4:] == 0).all())  # no step ever saw the hidden half
+    assert all(c["passed"] for i in range(3) for c in result.shard(i)["explanations"]["cv.integrated_gradients"]["checks"])
+
+
+def test_metrics_are_scored_per_sample_into_the_shards(digits, samples, tmp_path):
+    result = explain_dataset(digits.model, samples[0][:12], IG, tmp_path, batch_size=5, metrics=["deletion"],
+                             progress=False)
+    with foxlike.explain(digits.model, explainers=IG, metrics=["deletion"]) as xai_model:
+        _, whole = xai_model(samples[0][:12])
+
+    torch.testing.assert_close(result.metric("cv.integrated_gradients", "deletion"),
+                               whole["cv.integrated_gradients"].metrics["deletion"].double(), rtol=1e-4, atol=1e-5)
+    assert result.manifest()["settings"]["metrics"] == {"deletion": {}}
+
+
+def test_another_dataset_id_is_another_job(digits, samples, tmp_path):
+    explain_dataset(digits.model, samples[0], IG, tmp_path, batch_size=BATCH, dataset_id="digits v1", progress=False)
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(foxlike.FoxlikeError, match="different job"):
+        explain_dataset(digits.model, samples[0], IG, tmp_path, batch_size=BATCH, dataset_id="digits v2",
+                        progress=False)
+
+    again = explain_dataset(digits.model, samples[0][:BATCH], IG, tmp_path, batch_size=BATCH, dataset_id="digits v2",
+                            restart_other_job=True, progress=False)
+    assert again.computed == [0] and again.resumed == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["batch-000000.pt", "manifest.json", "notes.txt"]
+    assert again.manifest()["settings"]["dataset"] == "digits v2"
