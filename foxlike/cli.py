@@ -67,8 +67,12 @@ def _add_explain_parser(commands) -> None:
     explain.add_argument("--config", help="a TOML file with the same settings (docs/cli.md)")
     explain.add_argument("--explainer", "-e", action="append", dest="explainers", metavar="NAME",
                          help="a registered explainer name; repeat for several (`foxlike explainers`)")
+    explain.add_argument("--metric", "-M", action="append", dest="metrics", metavar="NAME",
+                         help="a registered metric (deletion, insertion, ...) scored for every explanation; "
+                              "the report ranks the explainers by it")
     explain.add_argument("--param", "-p", action="append", default=[], metavar="NAME:KEY=VALUE",
-                         help="an explainer parameter, the value read as TOML (cv.integrated_gradients:n_steps=20)")
+                         help="an explainer's or metric's parameter, the value read as TOML "
+                              "(cv.integrated_gradients:n_steps=20, deletion:steps=10)")
     explain.add_argument("--target", help="a class index or a registered target name (default argmax)")
     explain.add_argument("--output", help="what is attributed: a registered output name (default logits)")
     explain.add_argument("--out", help="the report folder (default foxlike-report)")

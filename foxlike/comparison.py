@@ -49,20 +49,25 @@ class Comparison:
         return f'<table class="comparison"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
+def directions(metrics) -> dict[str, bool]:
+    """Whether higher is better, for each metric named (or given as a class) in ``metrics``."""
+    from . import plugins
+
+    names = list(metrics) if isinstance(metrics, dict) else [metrics] if isinstance(metrics, (str, type)) else metrics
+    return {m if isinstance(m, str) else m.name:
+            (plugins.lookup("metrics", m) if isinstance(m, str) else m).higher_is_better for m in names}
+
+
 def compare(model, inputs, explainers, metrics=("deletion", "insertion"), target=None, output="logits",
             **forward_kwargs) -> Comparison:
     """Run every explainer on ``inputs`` with ``metrics`` and rank them; one explainer failing fails only its row."""
-    from . import plugins
     from .explaining import explain
 
     with explain(model, explainers, target=target, output=output, strict=False, metrics=metrics) as xai_model:
         _, explanations = xai_model(inputs, **forward_kwargs)
-    names = metrics if not isinstance(metrics, dict) else list(metrics)
-    direction = {m if isinstance(m, str) else m.name:
-                 (plugins.lookup("metrics", m) if isinstance(m, str) else m).higher_is_better for m in names}
     rows = []
     for name, explanation in explanations.items():
         problem = "; ".join(explanation.warnings)
         scores = {metric: float(values.double().mean()) for metric, values in explanation.metrics.items()}
         rows.append(Row(name, explanation.seconds, scores, problem))
-    return Comparison(rows, direction)
+    return Comparison(rows, directions(metrics))

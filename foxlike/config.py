@@ -33,6 +33,7 @@ class RunConfig:
     explainers: dict[str, dict[str, Any]] = field(default_factory=dict)
     target: Any = "argmax"
     output: str = "logits"
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     out: str = "foxlike-report"
     weights: str = ""
     unsafe_load: bool = False
@@ -50,13 +51,17 @@ class RunConfig:
         return [f.name for f in fields(cls)]
 
 
-def _explainer_table(value: Any) -> dict[str, dict[str, Any]]:
-    """``explainers`` may be a list of names or a table of name -> parameters."""
+#: The keys that name plugin parts, each a list of names or a table of name -> parameters; an example.
+NAMED_TABLES = {"explainers": '"cv.integrated_gradients"', "metrics": "deletion"}
+
+
+def _named_table(key: str, value: Any) -> dict[str, dict[str, Any]]:
+    """``explainers`` or ``metrics``: a list of names or a table of name -> parameters."""
     if isinstance(value, list):
         value = {name: {} for name in value}
     if not isinstance(value, dict) or not all(isinstance(p, dict) for p in value.values()):
-        raise ConfigError("'explainers' must be a list of names or a table such as "
-                          "[explainers.\"cv.integrated_gradients\"] with the explainer's parameters.")
+        raise ConfigError(f"{key!r} must be a list of names or a table such as [{key}.{NAMED_TABLES[key]}] "
+                          "with its parameters.")
     return {str(name): dict(params) for name, params in value.items()}
 
 
@@ -77,8 +82,9 @@ def from_mapping(data: dict[str, Any], source: str = "config", known: list[str] 
     if unknown:
         raise ConfigError(f"Unknown key(s) in {source}: {', '.join(unknown)}. Valid keys: {', '.join(known)}.")
     data = dict(data)
-    if "explainers" in data:
-        data["explainers"] = _explainer_table(data["explainers"])
+    for key in NAMED_TABLES:
+        if key in data:
+            data[key] = _named_table(key, data[key])
     if isinstance(data.get("image_size"), int):
         data["image_size"] = [data["image_size"]] * 2
     if isinstance(data.get("inputs"), str):
@@ -103,14 +109,15 @@ def load_config(path: str | Path) -> RunConfig:
 
 
 def check_names(config: RunConfig) -> None:
-    """Every explainer, output and named target must be registered; parameters must be taken."""
+    """Every explainer, metric, output and named target must be registered; parameters must be taken."""
     from .plugins import lookup
 
     if not config.explainers:
         raise ParameterError("Name at least one explainer (--explainer NAME, or 'explainers' in the config); "
                              "`foxlike explainers` lists them.")
-    for name, params in config.explainers.items():
-        lookup("explainers", name).check_parameters(params)
+    for key in NAMED_TABLES:
+        for name, params in getattr(config, key).items():
+            lookup(key, name).check_parameters(params)
     lookup("outputs", config.output)
     if isinstance(config.target, str):
         lookup("targets", config.target)
@@ -124,9 +131,9 @@ def to_toml(config: RunConfig) -> str:
     lines, tables = [], []
     for key in file_keys():
         value = getattr(config, key)
-        if key == "explainers":
+        if key in NAMED_TABLES:
             for name, params in value.items():
-                tables.append(f'\n[explainers.{_toml_value(name)}]')
+                tables.append(f'\n[{key}.{_toml_value(name)}]')
                 tables += [f"{k} = {_toml_value(v)}" for k, v in params.items()]
         else:
             lines.append(f"{key} = {_toml_value(value)}")

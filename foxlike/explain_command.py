@@ -6,6 +6,9 @@ from pathlib import Path
 
 from .config import ConfigError, RunConfig, check_names, from_mapping, load_config, tomllib
 
+#: The report folder's subfolder for each batch's results as they are written (resuming reads them).
+BATCHES = "batches"
+
 _FLAG_KEYS = ("model", "inputs", "target", "output", "out", "weights", "unsafe_load", "tokenizer", "image_size",
               "channels", "mean", "std", "batch_size", "quiet")
 
@@ -30,13 +33,16 @@ def settings(args) -> RunConfig:
     merged = {**{k: getattr(config, k) for k in RunConfig.keys()}, **given}
     if args.explainers:
         merged["explainers"] = {name: dict(config.explainers.get(name, {})) for name in args.explainers}
+    if args.metrics:
+        merged["metrics"] = {name: dict(config.metrics.get(name, {})) for name in args.metrics}
     for item in args.param:
         name, sep, assignment = item.partition(":")
         key, eq, value = assignment.partition("=")
         if not (sep and eq and key):
-            raise ConfigError(f"--param {item!r} must look like EXPLAINER:KEY=VALUE, e.g. "
-                              "cv.integrated_gradients:n_steps=20.")
-        merged["explainers"].setdefault(name, {})[key] = _parse_value(value)
+            raise ConfigError(f"--param {item!r} must look like NAME:KEY=VALUE, e.g. "
+                              "cv.integrated_gradients:n_steps=20 or deletion:steps=10.")
+        table = merged["metrics"] if name in merged["metrics"] else merged["explainers"]
+        table.setdefault(name, {})[key] = _parse_value(value)
     config = from_mapping(merged, "the command line")
     if not config.model or not config.inputs:
         raise ConfigError("Name a model and inputs: foxlike explain MODEL INPUTS... (or 'model' and 'inputs' "
@@ -49,6 +55,7 @@ def run_explain(args) -> int:
     from .inputs import read_inputs
     from .loading import load_model, load_tokenizer
     from .report import write_report
+    from .report.files import subfolder
     from .runs import explain_inputs
 
     config = settings(args)
@@ -60,8 +67,12 @@ def run_explain(args) -> int:
     Path(config.out).mkdir(parents=True, exist_ok=True)  # before the long part: a bad --out fails at once
     run = explain_inputs(model, inputs, config.explainers, target=config.target, output=config.output,
                          batch_size=config.batch_size, quiet=config.quiet, title=f"foxlike: {config.model}",
-                         model_name=config.model, labels=labels)
+                         model_name=config.model, labels=labels, metrics=config.metrics,
+                         out_dir=subfolder(Path(config.out), BATCHES))
     report = write_report(config.out, run)
+    if run.resumed:
+        print(f"Resumed: {run.resumed} batch(es) were already explained in {Path(config.out) / BATCHES}.",
+              file=sys.stderr)
     if not config.quiet:
         for sample in run.samples:
             failed = [n for n, e in sample.explanations.items() if not e.passed]

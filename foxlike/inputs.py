@@ -19,7 +19,10 @@ TEXT_SUFFIXES = (".txt",)
 
 @dataclass
 class Inputs:
-    """A batch ready for the model, and what the report shows of each sample."""
+    """A batch ready for the model, and what the report shows of each sample.
+
+    It is also a map-style dataset of its samples, for :func:`foxlike.explain_dataset`.
+    """
 
     kind: str  # "image" or "text"
     tensor: Any
@@ -31,6 +34,11 @@ class Inputs:
 
     def __len__(self) -> int:
         return len(self.names)
+
+    def __getitem__(self, index: int) -> dict:
+        """Sample ``index`` as :func:`foxlike.explain_dataset` reads it: the input and its forward arguments."""
+        return {"input": self.tensor[index],
+                "forward_kwargs": {name: value[index] for name, value in self.forward_kwargs.items()}}
 
 
 def expand_paths(paths: list[str]) -> list[Path]:

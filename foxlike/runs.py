@@ -1,14 +1,21 @@
-"""Running a batch of inputs through ``foxlike.explain`` for the command line and the demo.
+"""Running a batch of inputs through the explainers for the command line and the demo.
 
-The inputs go through in batches (a progress bar per batch unless quiet), in
-lenient mode so that one failing explainer or check still leaves a report;
-what happened to every sample is kept in a :class:`RunResult`.
+The inputs go through :func:`foxlike.explain_dataset` (a progress bar per
+batch unless quiet), in lenient mode so that one failing explainer or check
+still leaves a report. With ``out_dir`` each batch's results are written
+there as they come, and a run interrupted half way resumes from the batches
+already written; without it they go to a temporary folder. What happened to
+every sample is kept in a :class:`RunResult`.
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from .comparison import Comparison, Row, directions
 from .inputs import Inputs
 
 
@@ -21,6 +28,7 @@ class SampleExplanation:
     seconds: float  # for the whole batch the sample was in
     batch_size: int
     error: str | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -49,6 +57,9 @@ class RunResult:
     inputs: Inputs
     samples: list[Sample]
     labels: list[str] = field(default_factory=list)
+    metrics: dict[str, dict] = field(default_factory=dict)
+    #: batches found already written in ``out_dir`` and not explained again
+    resumed: int = 0
 
     @property
     def passed(self) -> bool:
@@ -61,50 +72,77 @@ class RunResult:
             return f"{index} ({self.labels[index]})"
         return str(index)
 
+    def comparison(self) -> Comparison | None:
+        """The explainers ranked by each metric's mean over the samples, with the seconds each took in
+        all; ``None`` when no metric was asked for."""
+        if not self.metrics:
+            return None
+        rows = []
+        for name in self.explainers:
+            results = [s.explanations[name] for s in self.samples]
+            scores = {metric: [r.metrics[metric] for r in results if metric in r.metrics] for metric in self.metrics}
+            problems = sorted({r.error or "failed a check" for r in results if not r.passed})
+            rows.append(Row(name, sum(r.seconds / r.batch_size for r in results),
+                            {metric: sum(v) / len(v) for metric, v in scores.items() if v}, "; ".join(problems)))
+        return Comparison(rows, directions(self.metrics))
 
-def _checks(explanation) -> list[dict]:
-    return [{"name": c.name, "passed": bool(c.passed), "message": str(c.message)} for c in explanation.checks]
+
+def fingerprint(*tensors) -> str:
+    """A SHA-256 of the tensors' values: what a resumed run must find unchanged (inputs, weights)."""
+    digest = hashlib.sha256()
+    for tensor in tensors:
+        digest.update(str((tuple(tensor.shape), tensor.dtype)).encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _samples(inputs: Inputs, shard: dict) -> list[Sample]:
+    """The samples of one batch's shard (written by :meth:`foxlike.dataset.Job.explain_batch`)."""
+    explanations = shard["explanations"]
+    first = next(iter(explanations.values()))
+    scores = shard["scores"]
+    scores = scores.reshape(scores.shape[0], -1)
+    batch_size = len(shard["indices"])
+    samples = []
+    for row, index in enumerate(shard["indices"].tolist()):
+        sample = Sample(name=inputs.names[index], prediction=int(scores[row].argmax()), score=float(scores[row].max()),
+                        target=None if first["target"] is None else int(first["target"][row]),
+                        target_source=first["target_source"])
+        for name, e in explanations.items():
+            sample.explanations[name] = SampleExplanation(
+                attributions=None if e["attributions"] is None else e["attributions"][row].float().numpy(),
+                checks=e["checks"], seconds=e["seconds"], batch_size=batch_size, error=e["error"],
+                metrics={metric: float(values[row]) for metric, values in e["metrics"].items()},
+            )
+        samples.append(sample)
+    return samples
 
 
 def explain_inputs(model, inputs: Inputs, explainers: dict[str, dict], target: Any = "argmax",
                    output: str = "logits", batch_size: int = 16, quiet: bool = False, title: str = "",
-                   model_name: str = "", labels: list[str] | None = None) -> RunResult:
-    """Explain every sample of ``inputs`` with every explainer; failures are recorded, not raised."""
+                   model_name: str = "", labels: list[str] | None = None, metrics: dict[str, dict] | None = None,
+                   out_dir=None) -> RunResult:
+    """Explain every sample of ``inputs`` with every explainer; failures are recorded, not raised.
+
+    ``out_dir`` keeps each batch's results as it is written: run the same
+    model on the same inputs with the same settings again and the batches
+    found there are not explained again; results of another run there are
+    deleted first. The model's weights and the inputs' values are part of
+    what must match.
+    """
     import warnings
 
-    from tqdm import tqdm
-
     import foxlike
+    from .dataset import explain_dataset
 
-    samples: list[Sample] = []
-    starts = range(0, len(inputs), max(1, batch_size))
-    with foxlike.explain(model, explainers=explainers, target=target, output=output, strict=False) as xai_model:
-        for start in tqdm(starts, desc=title or "explaining", unit="batch", disable=quiet, leave=False):
-            batch = inputs.tensor[start:start + batch_size]
-            kwargs = {key: value[start:start + batch_size] for key, value in inputs.forward_kwargs.items()}
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", foxlike.FoxlikeWarning)  # recorded in the report instead
-                raw, explanations = xai_model(batch, **kwargs)
-            scores = xai_model.transform(raw).detach()
-            first = next(iter(explanations.values()))
-            targets = first.target
-            for row in range(batch.shape[0]):
-                scores_row = scores[row].reshape(-1)
-                sample = Sample(
-                    name=inputs.names[start + row],
-                    prediction=int(scores_row.argmax()),
-                    score=float(scores_row.max()),
-                    target=None if targets is None else int(targets[row]),
-                    target_source=first.target_source,
-                )
-                for name, explanation in explanations.items():
-                    attributions = explanation.attributions
-                    sample.explanations[name] = SampleExplanation(
-                        attributions=None if attributions is None else attributions[row].float().cpu().numpy(),
-                        checks=_checks(explanation),
-                        seconds=explanation.seconds,
-                        batch_size=batch.shape[0],
-                        error=None if explanation.error is None else str(explanation.error),
-                    )
-                samples.append(sample)
-    return RunResult(title or model_name, model_name, output, target, explainers, inputs, samples, list(labels or []))
+    keep = contextlib.nullcontext(out_dir) if out_dir is not None else tempfile.TemporaryDirectory()
+    identity = {"inputs": fingerprint(inputs.tensor, *inputs.forward_kwargs.values()),
+                "model": fingerprint(*(v for v in model.state_dict().values() if hasattr(v, "numpy")))}
+    with keep as folder, warnings.catch_warnings():
+        warnings.simplefilter("ignore", foxlike.FoxlikeWarning)  # recorded in the report instead
+        result = explain_dataset(model, inputs, explainers, folder, batch_size=max(1, batch_size), target=target,
+                                 output=output, strict=False, progress=not quiet, metrics=metrics or None,
+                                 dataset_id=identity, restart_other_job=True)
+        samples = [sample for i in range(result.batches) for sample in _samples(inputs, result.shard(i))]
+    return RunResult(title or model_name, model_name, output, target, explainers, inputs, samples, list(labels or []),
+                     dict(metrics or {}), len(result.resumed))

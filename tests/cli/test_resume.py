@@ -1,0 +1,110 @@
+"""`foxlike explain` writes each batch as it goes: an interrupted run resumes, a changed one starts afresh."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+import foxlike
+from foxlike import cli, plugins
+from foxlike.report import read_attributions, read_summary
+
+FACTORY = "foxlike_cv.digits:DigitsCNN"
+
+
+class CountBatches:
+    """A real plugin wrapping every explanation: counts the batches explained; Ctrl-C on ``interrupt_at``."""
+
+    def __init__(self, interrupt_at=None):
+        self.interrupt_at = interrupt_at
+        self.batches = 0
+
+    @foxlike.hookimpl(wrapper=True)
+    def calculate_features(self, explainer, model, inputs, target, params):
+        if self.batches == self.interrupt_at:
+            raise KeyboardInterrupt
+        self.batches += 1
+        return (yield)
+
+
+@pytest.fixture
+def count_batches():
+    """``count_batches(interrupt_at=None)`` registers a :class:`CountBatches`; unregistered after the test."""
+    names = []
+
+    def register(interrupt_at=None):
+        counter = CountBatches(interrupt_at)
+        names.append(plugins.register(counter, name=f"count-batches-{len(names)}"))
+        return counter
+
+    yield register
+    for name in names:
+        plugins.unregister(name)
+
+
+def explain(digits_files, out, *extra):
+    """``foxlike explain`` on the six digit images in batches of two (three batches), in this process."""
+    return cli.main(["explain", "--model", FACTORY, str(digits_files["images"]), "--state-dict",
+                     str(digits_files["weights"]), "--channels", "1", "-e", "cv.integrated_gradients",
+                     "-p", "cv.integrated_gradients:n_steps=32", "--batch-size", "2", "--quiet", "--out", str(out),
+                     *extra])
+
+
+def test_an_interrupted_run_resumes_where_it_stopped_and_gives_the_uninterrupted_report(
+        digits_files, count_batches, capsys, tmp_path):
+    interrupted = count_batches(interrupt_at=2)  # Ctrl-C as the third batch starts
+    assert explain(digits_files, tmp_path / "report") == cli.EXIT_INTERRUPTED
+    manifest = json.loads((tmp_path / "report" / "batches" / "manifest.json").read_text())
+    assert sorted(manifest["batches"]) == ["0", "1"] and not (tmp_path / "report" / "index.html").exists()
+    interrupted.interrupt_at = None
+
+    resumed = count_batches()
+    capsys.readouterr()
+    assert explain(digits_files, tmp_path / "report") == cli.EXIT_OK
+    assert resumed.batches == 1  # only the batch that was not written
+    assert "Resumed: 2 batch(es) were already explained" in capsys.readouterr().err
+
+    assert explain(digits_files, tmp_path / "once") == cli.EXIT_OK
+    again, once = (read_attributions(tmp_path / name / "attributions.npz") for name in ("report", "once"))
+    np.testing.assert_array_equal(again["cv.integrated_gradients"], once["cv.integrated_gradients"])
+    assert again["predictions"].tolist() == once["predictions"].tolist()
+    summaries = [read_summary(tmp_path / name / "summary.json")["samples"] for name in ("report", "once")]
+    assert [s["name"] for s in summaries[0]] == [s["name"] for s in summaries[1]]
+
+
+def test_a_finished_run_run_again_explains_nothing(digits_files, count_batches, tmp_path):
+    assert explain(digits_files, tmp_path) == cli.EXIT_OK
+    counter = count_batches()
+    assert explain(digits_files, tmp_path) == cli.EXIT_OK
+    assert counter.batches == 0
+
+
+def test_other_settings_in_the_same_folder_start_afresh_and_leave_no_old_results(
+        digits_files, count_batches, tmp_path):
+    assert explain(digits_files, tmp_path) == cli.EXIT_OK
+    counter = count_batches()
+    assert explain(digits_files, tmp_path, "-p", "cv.integrated_gradients:n_steps=16") == cli.EXIT_OK
+    assert counter.batches == 3
+    manifest = json.loads((tmp_path / "batches" / "manifest.json").read_text())
+    assert manifest["settings"]["explainers"] == {"cv.integrated_gradients": {"n_steps": 16}}
+    assert sorted(p.name for p in (tmp_path / "batches").iterdir()) == [
+        "batch-000000.pt", "batch-000001.pt", "batch-000002.pt", "manifest.json"]
+
+
+def test_changed_images_are_explained_afresh(digits_files, count_batches, tmp_path):
+    images = tmp_path / "images"
+    shutil.copytree(digits_files["images"], images)
+    files = {**digits_files, "images": images}
+    assert explain(files, tmp_path / "report") == cli.EXIT_OK
+    first = sorted(images.iterdir())[0]
+    second = sorted(images.iterdir())[1]
+    shutil.copy(second, first)  # same names, other pixels
+
+    counter = count_batches()
+    assert explain(files, tmp_path / "report") == cli.EXIT_OK
+    assert counter.batches == 3
+    arrays = read_attributions(tmp_path / "report" / "attributions.npz")
+    np.testing.assert_array_equal(arrays["inputs"][0], arrays["inputs"][1])
+    np.testing.assert_array_equal(arrays["cv.integrated_gradients"][0], arrays["cv.integrated_gradients"][1])
