@@ -11,6 +11,8 @@ class Row:
     seconds: float
     scores: dict[str, float] = field(default_factory=dict)
     error: str = ""
+    #: metric -> why it has no score (the metric itself failed on this explainer's attributions)
+    metric_errors: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -32,8 +34,8 @@ class Comparison:
         header = ["explainer", "seconds"] + [f"{m} ({'higher' if self.higher_is_better[m] else 'lower'} is better)"
                                              for m in metrics]
         body = [[r.explainer, f"{r.seconds:.3f}"]
-                + [f"{r.scores[m]:.4f} (#{ranks[m][r.explainer]})" if m in r.scores else (r.error or "-")
-                   for m in metrics] for r in self.rows]
+                + [f"{r.scores[m]:.4f} (#{ranks[m][r.explainer]})" if m in r.scores
+                   else (r.metric_errors.get(m) or r.error or "-") for m in metrics] for r in self.rows]
         return header, body
 
     def __str__(self) -> str:
@@ -69,5 +71,5 @@ def compare(model, inputs, explainers, metrics=("deletion", "insertion"), target
     for name, explanation in explanations.items():
         problem = "; ".join(explanation.warnings)
         scores = {metric: float(values.double().mean()) for metric, values in explanation.metrics.items()}
-        rows.append(Row(name, explanation.seconds, scores, problem))
+        rows.append(Row(name, explanation.seconds, scores, problem, dict(explanation.metric_errors)))
     return Comparison(rows, directions(metrics))

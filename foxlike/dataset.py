@@ -68,6 +68,7 @@ class Job:
                     "seconds": e.seconds,
                     "extras": _storable(e.extras),
                     "metrics": {metric: values.detach().cpu() for metric, values in e.metrics.items()},
+                    "metric_errors": dict(e.metric_errors),
                 }
                 for name, e in explanations.items()
             },

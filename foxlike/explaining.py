@@ -204,6 +204,7 @@ class Explaining:
             except Exception as exc:  # noqa: BLE001 - lenient mode records it and goes on
                 if self.strict:
                     raise
+                explanation.metric_errors[metric.name] = f"{type(exc).__name__}: {exc}"
                 warnings.warn(f"{explainer.name}: metric {metric.name!r} failed: {type(exc).__name__}: {exc}",
                               FoxlikeWarning, stacklevel=4)
 

@@ -42,6 +42,8 @@ class Explanation:
     extras: dict[str, Any] = field(default_factory=dict)
     error: BaseException | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
+    #: metric name -> why it could not be computed (lenient mode; strict mode raises)
+    metric_errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:

@@ -29,6 +29,7 @@ class SampleExplanation:
     batch_size: int
     error: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
+    metric_errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -82,8 +83,10 @@ class RunResult:
             results = [s.explanations[name] for s in self.samples]
             scores = {metric: [r.metrics[metric] for r in results if metric in r.metrics] for metric in self.metrics}
             problems = sorted({r.error or "failed a check" for r in results if not r.passed})
+            metric_errors = {metric: message for r in results for metric, message in r.metric_errors.items()}
             rows.append(Row(name, sum(r.seconds / r.batch_size for r in results),
-                            {metric: sum(v) / len(v) for metric, v in scores.items() if v}, "; ".join(problems)))
+                            {metric: sum(v) / len(v) for metric, v in scores.items() if v}, "; ".join(problems),
+                            metric_errors))
         return Comparison(rows, directions(self.metrics))
 
 
@@ -113,6 +116,7 @@ def _samples(inputs: Inputs, shard: dict) -> list[Sample]:
                 attributions=None if e["attributions"] is None else e["attributions"][row].float().numpy(),
                 checks=e["checks"], seconds=e["seconds"], batch_size=batch_size, error=e["error"],
                 metrics={metric: float(values[row]) for metric, values in e["metrics"].items()},
+                metric_errors=e["metric_errors"],
             )
         samples.append(sample)
     return samples

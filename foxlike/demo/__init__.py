@@ -24,7 +24,8 @@ from pathlib import Path
 from ..report.files import replace_text, subfolder
 
 #: Image explainers the demo runs when registered, with demo-sized parameters.
-DIGITS_EXPLAINERS = {"cv.integrated_gradients": {"n_steps": 32}, "cv.grad_cam": {}, "cv.layer_integrated_gradients": {},
+DIGITS_EXPLAINERS = {"cv.integrated_gradients": {"n_steps": 32}, "cv.grad_cam": {},
+                     "cv.layer_integrated_gradients": {"upsample": True},
                      "cv.lime": {}, "cv.kernel_shap": {}, "cv.occlusion": {}}
 #: Metrics the digits section ranks its explainers by, when registered.
 DIGITS_METRICS = {"deletion": {}, "insertion": {}}

@@ -88,8 +88,8 @@ def _comparison(run) -> dict | None:
     return {
         "higher_is_better": comparison.higher_is_better,
         "ranking": {metric: comparison.ranking(metric) for metric in comparison.higher_is_better},
-        "rows": [{"explainer": r.explainer, "seconds": r.seconds, "scores": _json_safe(r.scores), "error": r.error}
-                 for r in comparison.rows],
+        "rows": [{"explainer": r.explainer, "seconds": r.seconds, "scores": _json_safe(r.scores), "error": r.error,
+                  "metric_errors": r.metric_errors} for r in comparison.rows],
     }
 
 
@@ -116,7 +116,8 @@ def summary(run) -> dict:
                 "target_source": s.target_source,
                 "explanations": {
                     name: {"passed": e.passed, "seconds": e.seconds, "batch_size": e.batch_size,
-                           "error": e.error, "checks": e.checks, "metrics": _json_safe(e.metrics)}
+                           "error": e.error, "checks": e.checks, "metrics": _json_safe(e.metrics),
+                           "metric_errors": e.metric_errors}
                     for name, e in s.explanations.items()
                 },
             }

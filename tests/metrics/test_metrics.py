@@ -124,6 +124,18 @@ def test_layer_shaped_attributions_need_upsampling(digits):
             xai_model(digits.test_images[:2])
 
 
+def test_in_lenient_mode_a_failed_metric_is_recorded_and_shown_in_the_ranking(digits):
+    with pytest.warns(foxlike.FoxlikeWarning, match="metric 'deletion' failed"):
+        comparison = foxlike.compare(digits.model, digits.test_images[:2],
+                                     {"cv.layer_integrated_gradients": {"n_steps": 200}, "cv.saliency": {}},
+                                     metrics=["deletion"])
+    layer, saliency = comparison.rows
+    assert "deletion" not in layer.scores and "pass upsample=True" in layer.metric_errors["deletion"]
+    assert "deletion" in saliency.scores and saliency.metric_errors == {}
+    assert comparison.ranking("deletion") == ["cv.saliency", "cv.layer_integrated_gradients"]
+    assert "pass upsample=True" in str(comparison)
+
+
 def test_deletion_works_on_text(sentiment_like=None):
     from tests.nlp.test_perturbation import IDS, BagOfWords
 

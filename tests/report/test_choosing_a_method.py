@@ -76,6 +76,21 @@ def test_the_page_shows_the_ranking_table_before_the_inputs_and_each_panels_scor
     assert page.count('<p class="metrics">metrics: deletion ') == 2 * len(INPUTS)
 
 
+def test_a_metric_that_cannot_score_an_explainer_says_why_in_the_report(digits, tmp_path):
+    images = digits.test_images[:3]
+    inputs = Inputs("image", images, ["a", "b", "c"], pixels=images.permute(0, 2, 3, 1).numpy())
+    run = explain_inputs(digits.model, inputs, {"cv.layer_integrated_gradients": {"n_steps": 200}, "cv.saliency": {}},
+                         quiet=True, metrics={"deletion": {}})
+    write_report(tmp_path, run)
+    summary = read_summary(tmp_path / "summary.json")
+
+    layer = next(r for r in summary["comparison"]["rows"] if r["explainer"] == "cv.layer_integrated_gradients")
+    assert layer["scores"] == {} and "pass upsample=True" in layer["metric_errors"]["deletion"]
+    assert summary["comparison"]["ranking"]["deletion"] == ["cv.saliency", "cv.layer_integrated_gradients"]
+    page = (tmp_path / "index.html").read_text()
+    assert page.count("pass upsample=True") == 1 + 3  # the ranking table, and the panel of each input
+
+
 def test_without_metrics_there_is_no_ranking(digits_run, tmp_path):
     write_report(tmp_path, digits_run)
     assert read_summary(tmp_path / "summary.json")["comparison"] is None
