@@ -21,7 +21,7 @@ class IntegratedGradients(foxlike.Explainer):
 
     ``baselines`` is the reference (a number or a tensor; 0.0 by default).
     ``internal_batch_size="auto"`` (the default) sizes Captum's chunks from
-    ``memory_budget_mb`` (half the free GPU memory, or 2 GiB on the CPU, when
+    ``memory_budget_mb`` (half the free GPU memory, or 512 MiB on the CPU, when
     not given). ``adaptive_rtol`` doubles ``n_steps``, per sample, until the
     completeness error is under that relative tolerance or ``max_steps`` is
     reached; the steps used and the error reached are in ``extras``.
