@@ -108,3 +108,14 @@ def test_changed_images_are_explained_afresh(digits_files, count_batches, tmp_pa
     arrays = read_attributions(tmp_path / "report" / "attributions.npz")
     np.testing.assert_array_equal(arrays["inputs"][0], arrays["inputs"][1])
     np.testing.assert_array_equal(arrays["cv.integrated_gradients"][0], arrays["cv.integrated_gradients"][1])
+
+
+def test_a_batches_link_in_the_report_folder_is_refused_and_its_target_left_alone(digits_files, capsys, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "report").mkdir()
+    (tmp_path / "report" / "batches").symlink_to(elsewhere)
+
+    assert explain(digits_files, tmp_path / "report") == cli.EXIT_ERROR
+    assert "is not a folder (a link, or a file)" in capsys.readouterr().err
+    assert list(elsewhere.iterdir()) == []
