@@ -230,7 +230,10 @@ def render_section(meta: dict, results: dict, sizes: Sizes) -> str:
             + ("`torch.cuda.max_memory_allocated` above the memory allocated before the run.\n\n"
                if "CUDA" in meta["device"] else
                "the case's process peak RSS (getrusage maxrss) above its level before the run; "
-               "one fresh process per case.\n\n"))
+               "one fresh process per case. With 2 rounds or more, peaks come from the odd rounds, run with "
+               "glibc told to map large blocks directly (`MALLOC_MMAP_THRESHOLD_`, so the peak is what was "
+               "live), and times from the even rounds, run with the default allocator users have (the "
+               "direct mapping slows small chunks).\n\n"))
     return head + "\n".join([
         overhead_section(results, sizes), memory_section(results, sizes), gradcam_section(results, sizes),
         adaptive_section(results.get("study/adaptive")), shapley_section(results.get("study/shapley")),

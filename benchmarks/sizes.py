@@ -25,8 +25,10 @@ class Sizes:
         return asdict(self)
 
 
-QUICK = Sizes(image=224, overhead_batch=2, overhead_steps=16, memory_image=112, memory_batch=2, memory_steps=50,
-              memory_chunks=(10, 25, 50), memory_budget=512 * 2**20, gradcam_batch=4, adaptive_image=64,
+# The IG memory case has the shape (16 images x 200 steps = 3,200 rows) on images small enough
+# for 2 CPU cores: Captum's default single chunk then needs several GiB.
+QUICK = Sizes(image=224, overhead_batch=2, overhead_steps=16, memory_image=64, memory_batch=16, memory_steps=200,
+              memory_chunks=(50, 200, 800), memory_budget=256 * 2**20, gradcam_batch=4, adaptive_image=64,
               shapley_inputs=4, shapley_seeds=3, shapley_budgets=(32, 64, 128, 256, 512), repeat=3)
 
 FULL = Sizes(image=224, overhead_batch=16, overhead_steps=50, memory_image=224, memory_batch=16, memory_steps=200,
