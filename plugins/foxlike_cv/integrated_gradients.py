@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 
 import foxlike
+from foxlike.integration import weight_correction
 
 from .baselines import reference, reference_tensor
 from .chunking import rows_per_chunk
@@ -25,6 +26,7 @@ class IntegratedGradients(foxlike.Explainer):
     not given). ``adaptive_rtol`` doubles ``n_steps``, per sample, until the
     completeness error is under that relative tolerance or ``max_steps`` is
     reached; the steps used and the error reached are in ``extras``.
+    ``method="riemann_trapezoid"`` is the trapezoid rule (:mod:`foxlike.integration`).
     """
 
     name = "cv.integrated_gradients"
@@ -39,15 +41,14 @@ class IntegratedGradients(foxlike.Explainer):
         ig = CaptumIG(model)
         reference_ = reference(inputs, baselines)
 
-        def attribute(rows, steps, delta=False):
+        def attribute(rows, steps):
             ref = reference_ if isinstance(reference_, float) else reference_[rows]
             args = _rows(model.forward_args, rows, inputs.shape[0])
             return ig.attribute(
                 inputs[rows], baselines=ref, target=None if target is None else target[rows],
                 additional_forward_args=args or None, n_steps=steps, method=method,
                 internal_batch_size=chunk_size(model, inputs[rows], steps, internal_batch_size, memory_budget_mb),
-                return_convergence_delta=delta,
-            )
+            ) * weight_correction(method, steps)
 
         everything = slice(None)
         if adaptive_rtol is None:
@@ -76,9 +77,10 @@ def _adaptive(attribute, model, inputs, target, baseline, n_steps, rtol, max_ste
     pending = torch.arange(inputs.shape[0], device=inputs.device)
     current = n_steps
     while len(pending):
-        result, delta = attribute(pending, current, delta=True)
-        attributions[pending] = result.detach()
-        relative = (delta.abs() / expected[pending].abs().clamp_min(1e-12)).detach().cpu()
+        result = attribute(pending, current).detach()
+        attributions[pending] = result
+        delta = result.reshape(len(pending), -1).sum(dim=1) - expected[pending]
+        relative = (delta.abs() / expected[pending].abs().clamp_min(1e-12)).cpu()
         error[pending.cpu()] = relative.to(error.dtype)
         steps[pending.cpu()] = current
         pending = pending[(relative > rtol).to(pending.device)]
@@ -106,8 +108,10 @@ class IntegratedGradientsSmoothGrad(foxlike.Explainer):
         from captum.attr import NoiseTunnel
 
         rows = n_steps * nt_samples
-        return NoiseTunnel(CaptumIG(model)).attribute(
+        smoothed = NoiseTunnel(CaptumIG(model)).attribute(
             inputs, nt_type=nt_type, nt_samples=nt_samples, stdevs=stdevs, baselines=reference(inputs, baselines),
             target=target, additional_forward_args=model.additional_forward_args, n_steps=n_steps, method=method,
             internal_batch_size=chunk_size(model, inputs, rows, internal_batch_size, memory_budget_mb),
         )
+        # a mean of attributions scales with them; smoothgrad_sq and vargrad (squares) with their square
+        return smoothed * weight_correction(method, n_steps) ** (1 if nt_type == "smoothgrad" else 2)

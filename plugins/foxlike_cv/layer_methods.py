@@ -7,6 +7,7 @@ layer it used in ``extras["layer"]``.
 from __future__ import annotations
 
 import foxlike
+from foxlike.integration import weight_correction
 
 from .baselines import reference, reference_tensor
 from .integrated_gradients import chunk_size
@@ -39,7 +40,7 @@ class LayerIntegratedGradients(foxlike.Explainer):
             inputs, baselines=reference(inputs, baselines), target=target,
             additional_forward_args=model.additional_forward_args, n_steps=n_steps, method=method,
             internal_batch_size=chunk_size(model, inputs, n_steps, internal_batch_size, memory_budget_mb),
-        )
+        ) * weight_correction(method, n_steps)
         if upsample:
             attributions = upsample_to_input(attributions, inputs)
         return foxlike.Features(attributions, {"layer": model.layer_name(module)})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import foxlike
+from foxlike.integration import weight_correction
 
 from .embeddings import check_token_ids, input_embedding, reference_ids
 
@@ -32,7 +33,7 @@ class IntegratedGradients(foxlike.Explainer):
             inputs, baselines=reference_ids(inputs, pad_id, special_ids), target=target,
             additional_forward_args=model.additional_forward_args, n_steps=n_steps, method=method,
             internal_batch_size=internal_batch_size,
-        )
+        ) * weight_correction(method, n_steps)
         return foxlike.Features(per_dimension.sum(dim=-1), {"embedding_layer": model.layer_name(embedding),
                                                             "embedding_attributions": per_dimension.detach()})
 

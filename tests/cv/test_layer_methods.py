@@ -34,6 +34,22 @@ def test_layer_ig_on_the_detected_layer_equals_captum_on_that_layer():
     assert [c.name for c in result.checks if c.passed] == ["shape", "finite", "non_zero", "completeness"]
 
 
+def test_layer_ig_with_the_trapezoid_rule_has_weights_that_sum_to_one():
+    from captum.attr import LayerIntegratedGradients
+
+    torch.manual_seed(0)
+    model, inputs = ReversedRegistration(), torch.randn(3, 1, 8, 8)
+    params = {"n_steps": 8, "method": "riemann_trapezoid"}
+    result = explain(model, inputs, {"cv.layer_integrated_gradients": params}, target=0,
+                     strict=False)["cv.layer_integrated_gradients"]
+    captum = LayerIntegratedGradients(model, model.runs_last).attribute(inputs, baselines=0.0, target=0, **params)
+    torch.testing.assert_close(result.attributions, captum * 8 / 7)
+    with torch.no_grad():
+        expected = model(inputs)[:, 0] - model(torch.zeros_like(inputs))[:, 0]
+    ours, theirs = ((a.flatten(1).sum(1) - expected).abs().max() for a in (result.attributions, captum))
+    assert ours < theirs / 2  # closer to F(x) - F(0): the rule is second order once its weights sum to 1
+
+
 @pytest.mark.parametrize("layer", ["runs_first", "module"])
 def test_the_layer_can_be_named_or_given(layer):
     model = ReversedRegistration()
