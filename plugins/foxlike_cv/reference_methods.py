@@ -6,7 +6,7 @@ import torch
 import foxlike
 
 from .baselines import reference_tensor
-from .model_checks import require_module_activations
+from .model_checks import require_linear_output, require_module_activations
 
 
 def reference_distribution(inputs, baselines, count: int) -> torch.Tensor:
@@ -52,6 +52,7 @@ class DeepLift(foxlike.Explainer):
     def calculate_features(self, model, inputs, target, baselines=0.0):
         from captum.attr import DeepLift as CaptumDeepLift
 
+        require_linear_output(model, self.name)
         require_module_activations(model, inputs, self.name)
         return CaptumDeepLift(model).attribute(
             inputs, baselines=reference_tensor(inputs, baselines), target=target,
@@ -71,6 +72,7 @@ class DeepLiftShap(foxlike.Explainer):
     def calculate_features(self, model, inputs, target, baselines=0.0, n_baselines=8):
         from captum.attr import DeepLiftShap as CaptumDeepLiftShap
 
+        require_linear_output(model, self.name)
         require_module_activations(model, inputs, self.name)
         return CaptumDeepLiftShap(model).attribute(
             inputs, baselines=reference_distribution(inputs, baselines, n_baselines), target=target,
