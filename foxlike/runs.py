@@ -92,10 +92,13 @@ class RunResult:
 
 def fingerprint(*tensors) -> str:
     """A SHA-256 of the tensors' values: what a resumed run must find unchanged (inputs, weights)."""
+    import torch
+
     digest = hashlib.sha256()
     for tensor in tensors:
         digest.update(str((tuple(tensor.shape), tensor.dtype)).encode())
-        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+        # as raw bytes, so that any dtype hashes (numpy has no bfloat16)
+        digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()
 
 
@@ -136,12 +139,15 @@ def explain_inputs(model, inputs: Inputs, explainers: dict[str, dict], target: A
     """
     import warnings
 
+    import torch
+
     import foxlike
+
     from .dataset import explain_dataset
 
     keep = contextlib.nullcontext(out_dir) if out_dir is not None else tempfile.TemporaryDirectory()
     identity = {"inputs": fingerprint(inputs.tensor, *inputs.forward_kwargs.values()),
-                "model": fingerprint(*(v for v in model.state_dict().values() if hasattr(v, "numpy")))}
+                "model": fingerprint(*(v for v in model.state_dict().values() if isinstance(v, torch.Tensor)))}
     with keep as folder, warnings.catch_warnings():
         warnings.simplefilter("ignore", foxlike.FoxlikeWarning)  # recorded in the report instead
         result = explain_dataset(model, inputs, explainers, folder, batch_size=max(1, batch_size), target=target,

@@ -6,10 +6,12 @@ import shutil
 
 import numpy as np
 import pytest
+import torch
 
 import foxlike
 from foxlike import cli, plugins
 from foxlike.report import read_attributions, read_summary
+from foxlike.runs import fingerprint
 
 FACTORY = "foxlike_cv.digits:DigitsCNN"
 
@@ -119,3 +121,14 @@ def test_a_batches_link_in_the_report_folder_is_refused_and_its_target_left_alon
     assert explain(digits_files, tmp_path / "report") == cli.EXIT_ERROR
     assert "is not a folder (a link, or a file)" in capsys.readouterr().err
     assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int64, torch.bool])
+def test_the_fingerprint_hashes_any_dtype_and_sees_one_changed_value(dtype):
+    values = torch.arange(12).reshape(3, 4) % 2
+    changed = values.clone()
+    changed[2, 3] = 1 - changed[2, 3]
+
+    assert fingerprint(values.to(dtype)) == fingerprint(values.to(dtype).clone())
+    assert fingerprint(values.to(dtype)) != fingerprint(changed.to(dtype))
+    assert fingerprint(values.to(dtype)) != fingerprint(values.to(dtype).reshape(4, 3))
