@@ -41,7 +41,7 @@ class Comparison:
     def __str__(self) -> str:
         header, body = self._cells()
         widths = [max(len(str(row[i])) for row in [header, *body]) for i in range(len(header))]
-        return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(row, widths)) for row in [header, *body])
+        return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in [header, *body])
 
     def to_html(self) -> str:
         """A table for reports; every string is escaped."""

@@ -78,5 +78,8 @@ def run_explain(args) -> int:
             failed = [n for n, e in sample.explanations.items() if not e.passed]
             print(f"{sample.name}: predicted {run.label(sample.prediction)}"
                   + (f"  FAILED: {', '.join(failed)}" if failed else ""))
+        comparison = run.comparison()
+        if comparison is not None:
+            print(f"\nMean over the {len(run.samples)} inputs, rank in brackets:\n{comparison}\n")
     print(f"Report: {report.resolve()}", file=sys.stdout if not config.quiet else sys.stderr)
     return cli.EXIT_OK if run.passed else cli.EXIT_CHECKS_FAILED

@@ -143,6 +143,9 @@ def run_demo(args) -> int:
         if not args.quiet:
             for sample in run.samples:
                 print(f"  {sample.name}: predicted {run.label(sample.prediction)} ({sample.score:.2f})")
+            comparison = run.comparison()
+            if comparison is not None:
+                print("  " + str(comparison).replace("\n", "\n  "))
             print(f"  {', '.join(run.explainers)}: {'passed' if run.passed else 'SOME CHECKS FAILED'} "
                   f"in {time.perf_counter() - started:.1f} s -> {report}")
     print(f"Report: {_index(folder, written, skipped).resolve()}")

@@ -18,6 +18,9 @@ def test_demo_explains_digits_and_photos_and_prints_the_report(cli, tmp_path):
     assert all(e["passed"] for s in digits["samples"] for e in s["explanations"].values())
     assert read_attributions(tmp_path / "foxlike-demo" / "digits" / "attributions.npz")[
         "cv.integrated_gradients"].shape == (8, 1, 8, 8)
+    rows = digits["comparison"]["rows"]  # the explainers ranked by deletion and insertion, every one scored
+    assert {r["explainer"] for r in rows} == set(digits["explainers"]) and len(rows) == 6
+    assert all(set(r["scores"]) == {"deletion", "insertion"} for r in rows)
     if efficientnet_lite.available():
         photos = read_summary(tmp_path / "foxlike-demo" / "imagenet" / "summary.json")
         predicted = {s["name"]: s["prediction_label"] for s in photos["samples"]}

@@ -133,9 +133,11 @@ def test_a_crash_in_the_users_code_exits_three_with_its_traceback(cli, tmp_path)
 def test_metrics_rank_the_explainers_in_the_report(cli, digits_files, tmp_path):
     result = cli("explain", "--model", FACTORY, str(digits_files["images"]), "--state-dict", str(digits_files["weights"]),
                  "--channels", "1", "-e", "cv.integrated_gradients", "-e", "cv.saliency", "-M", "deletion",
-                 "-M", "insertion", "-p", "deletion:steps=8", "--quiet", "--out", str(tmp_path))
+                 "-M", "insertion", "-p", "deletion:steps=8", "--out", str(tmp_path))
 
     assert result.returncode == 0, result.stderr
+    assert "Mean over the 6 inputs, rank in brackets:" in result.stdout
+    assert "deletion (lower is better)" in result.stdout and "insertion (higher is better)" in result.stdout
     summary = read_summary(tmp_path / "summary.json")
     assert summary["metrics"] == {"deletion": {"steps": 8}, "insertion": {}}
     ranking = summary["comparison"]["ranking"]

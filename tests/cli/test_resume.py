@@ -132,3 +132,39 @@ def test_the_fingerprint_hashes_any_dtype_and_sees_one_changed_value(dtype):
     assert fingerprint(values.to(dtype)) == fingerprint(values.to(dtype).clone())
     assert fingerprint(values.to(dtype)) != fingerprint(changed.to(dtype))
     assert fingerprint(values.to(dtype)) != fingerprint(values.to(dtype).reshape(4, 3))
+
+
+def test_ctrl_c_on_a_running_command_exits_130_and_the_next_run_finishes_the_job(digits_files, tmp_path):
+    """A real SIGINT to a real `foxlike explain` process, as a terminal sends it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.cli.conftest import REPO
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1",
+           "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "plugins")])}
+    env.pop("FOXLIKE_PLUGINS", None)
+    env.pop("FOXLIKE_DISABLE_PLUGINS", None)
+    command = [sys.executable, "-m", "foxlike.cli", "explain", "--model", FACTORY, str(digits_files["images"]),
+               "--state-dict", str(digits_files["weights"]), "--channels", "1", "-e", "cv.integrated_gradients",
+               "-p", "cv.integrated_gradients:n_steps=1000", "--batch-size", "1", "--quiet", "--out", str(tmp_path)]
+    manifest = tmp_path / "batches" / "manifest.json"
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not manifest.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+
+    assert process.returncode == cli.EXIT_INTERRUPTED, stderr
+    assert "foxlike: interrupted" in stderr
+    written = sorted(json.loads(manifest.read_text())["batches"])
+    assert 1 <= len(written) < 6 and not (tmp_path / "index.html").exists()
+
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == cli.EXIT_OK, again.stderr
+    assert f"Resumed: {len(written)} batch(es)" in again.stderr
+    assert len(read_summary(tmp_path / "summary.json")["samples"]) == 6
