@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,10 @@ FORMAT = 2
 
 def shard_name(index: int) -> str:
     return f"batch-{index:06d}.pt"
+
+
+#: The names :func:`shard_name` gives, and no other file's.
+SHARD = re.compile(r"batch-\d{6,}\.pt")
 
 
 @dataclass
@@ -202,16 +207,16 @@ class Manifest:
                 )
 
     def _forget(self, out_dir: Path, saved: dict) -> None:
-        """Delete another job's shards and manifest, and only those files."""
-        for record in saved.get("batches", {}).values():
-            (out_dir / Path(record["shard"]).name).unlink(missing_ok=True)
+        """Delete another job's shards (listed or not: one written just before an interruption is not)
+        and its manifest, and only those files."""
+        for path in out_dir.glob("batch-*.pt"):
+            if SHARD.fullmatch(path.name):
+                path.unlink()
         self.path.unlink()
 
     def _resume(self, out_dir: Path, saved: dict) -> None:
-        self.batches = {
-                int(i): record for i, record in saved.get("batches", {}).items()
-                if (out_dir / record["shard"]).exists()
-            }
+        self.batches = {int(i): record for i, record in saved.get("batches", {}).items()
+                        if (out_dir / record["shard"]).exists()}
 
     def add(self, index: int, shard: dict) -> None:
         self.batches[index] = {

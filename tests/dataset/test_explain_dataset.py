@@ -222,6 +222,7 @@ def test_metrics_are_scored_per_sample_into_the_shards(digits, samples, tmp_path
 def test_another_dataset_id_is_another_job(digits, samples, tmp_path):
     explain_dataset(digits.model, samples[0], IG, tmp_path, batch_size=BATCH, dataset_id="digits v1", progress=False)
     (tmp_path / "notes.txt").write_text("mine")
+    torch.save({}, tmp_path / "batch-000009.pt")  # a shard written just before an interruption, never listed
     with pytest.raises(foxlike.FoxlikeError, match="different job"):
         explain_dataset(digits.model, samples[0], IG, tmp_path, batch_size=BATCH, dataset_id="digits v2",
                         progress=False)
