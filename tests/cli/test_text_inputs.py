@@ -63,3 +63,22 @@ def test_a_tokenizer_returning_something_else_is_named(returned, problem):
     with pytest.raises(InputError, match=re.escape(f"The tokenizer returned {problem}") + r".*must return \(N, L\) integer"):
         tokenize_sentences(lambda sentences: returned, ["x y", "z"])
 
+
+
+def test_the_attention_mask_reaches_the_model_in_every_batch_of_a_run():
+    from foxlike.runs import explain_inputs
+    from foxlike_nlp.sentiment import MeanPooledClassifier, WordTokenizer
+
+    tokenizer = WordTokenizer(["a fine film", "a poor film", "fine"], min_count=1)
+    inputs = tokenize_sentences(tokenizer, ["a fine film", "poor", "fine film", "a poor", "film"])
+    torch.manual_seed(0)
+    model = MeanPooledClassifier(50, dimension=4).eval()
+
+    run = explain_inputs(model, inputs, {"nlp.integrated_gradients": {}}, batch_size=2, quiet=True)
+
+    with torch.no_grad():
+        masked = model(inputs.tensor, attention_mask=inputs.forward_kwargs["attention_mask"])
+        unmasked = model(inputs.tensor)
+    assert [s.score for s in run.samples] == pytest.approx(masked.max(dim=1).values.tolist(), abs=1e-6)
+    assert not torch.allclose(masked, unmasked)  # the mask changes the answer, so a lost mask would show
+    assert all(s.explanations["nlp.integrated_gradients"].passed for s in run.samples)
