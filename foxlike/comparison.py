@@ -28,9 +28,19 @@ class Comparison:
         best_first = sorted(scored, key=lambda r: r.scores[metric], reverse=self.higher_is_better[metric])
         return [r.explainer for r in best_first] + [r.explainer for r in self.rows if metric not in r.scores]
 
+    def rank(self, metric: str, explainer: str) -> int | None:
+        """1 + how many explainers score strictly better on ``metric``: equal scores share a rank.
+        ``None`` when ``explainer`` has no score on it."""
+        row = next(r for r in self.rows if r.explainer == explainer)
+        if metric not in row.scores:
+            return None
+        sign = 1 if self.higher_is_better[metric] else -1
+        mine = sign * row.scores[metric]
+        return 1 + sum(1 for r in self.rows if metric in r.scores and sign * r.scores[metric] > mine)
+
     def _cells(self):
         metrics = list(self.higher_is_better)
-        ranks = {m: {name: i + 1 for i, name in enumerate(self.ranking(m))} for m in metrics}
+        ranks = {m: {r.explainer: self.rank(m, r.explainer) for r in self.rows} for m in metrics}
         header = ["explainer", "seconds"] + [f"{m} ({'higher' if self.higher_is_better[m] else 'lower'} is better)"
                                              for m in metrics]
         body = [[r.explainer, f"{r.seconds:.3f}"]

@@ -88,6 +88,8 @@ def _comparison(run) -> dict | None:
     return {
         "higher_is_better": comparison.higher_is_better,
         "ranking": {metric: comparison.ranking(metric) for metric in comparison.higher_is_better},
+        "ranks": {metric: {r.explainer: comparison.rank(metric, r.explainer) for r in comparison.rows}
+                  for metric in comparison.higher_is_better},
         "rows": [{"explainer": r.explainer, "seconds": r.seconds, "scores": _json_safe(r.scores), "error": r.error,
                   "metric_errors": r.metric_errors} for r in comparison.rows],
     }

@@ -41,6 +41,16 @@ def test_a_faithful_explainer_ranks_above_a_random_one():
     assert '<table class="comparison">' in comparison.to_html()
 
 
+def test_equal_scores_share_a_rank():
+    from foxlike.comparison import Comparison, Row
+
+    comparison = Comparison([Row("a", 1.0, {"deletion": 0.3}), Row("b", 1.0, {"deletion": 0.1}),
+                             Row("c", 1.0, {"deletion": 0.3}), Row("d", 1.0, {}, "failed")], {"deletion": False})
+    assert [comparison.rank("deletion", name) for name in "abcd"] == [2, 1, 2, None]
+    assert comparison.ranking("deletion")[0] == "b" and comparison.ranking("deletion")[-1] == "d"
+    assert "0.3000 (#2)" in str(comparison) and "(#3)" not in str(comparison)
+
+
 def test_metrics_run_inside_the_context_manager_per_sample():
     with foxlike.explain(TopLeftOnly(), ["cv.integrated_gradients"], metrics=["deletion", "insertion"]) as xai_model:
         output, explanations = xai_model(INPUTS)

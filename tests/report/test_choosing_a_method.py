@@ -43,6 +43,7 @@ def test_the_ranking_puts_the_faithful_explainer_first_on_both_metrics(top_left_
     assert comparison["ranking"] == {"deletion": ["cv.integrated_gradients", "test.random"],
                                      "insertion": ["cv.integrated_gradients", "test.random"]}
     assert comparison["higher_is_better"] == {"deletion": False, "insertion": True}
+    assert comparison["ranks"]["deletion"] == {"cv.integrated_gradients": 1, "test.random": 2}
 
 
 def test_the_ranked_scores_are_the_means_of_the_per_input_scores_written_beside_them(top_left_run, tmp_path):
