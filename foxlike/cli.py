@@ -86,6 +86,8 @@ def _add_explain_parser(commands) -> None:
     explain.add_argument("--std", type=float, nargs="+", help="per-channel standard deviation divided by")
     explain.add_argument("--batch-size", type=int, help="inputs per batch (default 16)")
     explain.add_argument("--quiet", "-q", action="store_true", default=None, help="no progress bar, no summary lines")
+    explain.add_argument("--fresh", action="store_true", default=None,
+                         help="explain everything again instead of resuming from the batches already in --out")
     explain.set_defaults(run=_explain)
 
 

@@ -45,6 +45,7 @@ class RunConfig:
     labels: list[str] = field(default_factory=list)
     batch_size: int = 16
     quiet: bool = False
+    fresh: bool = False
 
     @classmethod
     def keys(cls) -> list[str]:

@@ -186,6 +186,16 @@ def _write_atomically(path: Path, write: Callable[[Any], None], mode: str = "wb"
         raise
 
 
+def clear(out_dir) -> None:
+    """Delete the shards (listed or not: one written just before an interruption is not) and the
+    manifest in ``out_dir``, and only those files."""
+    out = Path(out_dir)
+    for path in out.glob("batch-*.pt"):
+        if SHARD.fullmatch(path.name):
+            path.unlink()
+    (out / MANIFEST).unlink(missing_ok=True)
+
+
 class Manifest:
     """``manifest.json``: the job, and every batch whose shard is written."""
 
@@ -198,21 +208,13 @@ class Manifest:
             if (saved.get("format"), saved.get("settings")) == (FORMAT, self.settings):
                 self._resume(out_dir, saved)
             elif restart_other_job:
-                self._forget(out_dir, saved)
+                clear(out_dir)
             else:
                 raise FoxlikeError(
                     f"{out_dir} holds results of a different job ({saved.get('settings')}, format "
                     f"{saved.get('format')}), not of this one ({self.settings}, format {FORMAT}). Choose another "
                     "out_dir, or delete that one to start again."
                 )
-
-    def _forget(self, out_dir: Path, saved: dict) -> None:
-        """Delete another job's shards (listed or not: one written just before an interruption is not)
-        and its manifest, and only those files."""
-        for path in out_dir.glob("batch-*.pt"):
-            if SHARD.fullmatch(path.name):
-                path.unlink()
-        self.path.unlink()
 
     def _resume(self, out_dir: Path, saved: dict) -> None:
         self.batches = {int(i): record for i, record in saved.get("batches", {}).items()

@@ -10,7 +10,7 @@ from .config import ConfigError, RunConfig, check_names, from_mapping, load_conf
 BATCHES = "batches"
 
 _FLAG_KEYS = ("model", "inputs", "target", "output", "out", "weights", "unsafe_load", "tokenizer", "image_size",
-              "channels", "mean", "std", "batch_size", "quiet")
+              "channels", "mean", "std", "batch_size", "quiet", "fresh")
 
 
 def _parse_value(text: str):
@@ -68,7 +68,7 @@ def run_explain(args) -> int:
     run = explain_inputs(model, inputs, config.explainers, target=config.target, output=config.output,
                          batch_size=config.batch_size, quiet=config.quiet, title=f"foxlike: {config.model}",
                          model_name=config.model, labels=labels, metrics=config.metrics,
-                         out_dir=subfolder(Path(config.out), BATCHES))
+                         out_dir=subfolder(Path(config.out), BATCHES), fresh=config.fresh)
     report = write_report(config.out, run)
     if run.resumed:
         print(f"Resumed: {run.resumed} batch(es) were already explained in {Path(config.out) / BATCHES}.",

@@ -102,6 +102,28 @@ def fingerprint(*tensors) -> str:
     return digest.hexdigest()
 
 
+def software(explainers, metrics) -> dict[str, str | None]:
+    """The versions whose change can change the results: foxlike, torch, Captum, and the plugin
+    distribution of each explainer and metric in use."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from . import plugins
+
+    found: dict[str, str | None] = {}
+    for package in ("foxlike", "torch", "captum"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = None
+    versions = {p.name: p.version for p in plugins.plugins()}
+    for kind, names in (("explainers", explainers), ("metrics", metrics or {})):
+        table = getattr(plugins.registry(), kind)
+        for name in names:
+            if name in table:
+                found[name] = f"{table[name].distribution} {versions.get(table[name].plugin, '')}".strip()
+    return found
+
+
 def _samples(inputs: Inputs, shard: dict) -> list[Sample]:
     """The samples of one batch's shard (written by :meth:`foxlike.dataset.Job.explain_batch`)."""
     explanations = shard["explanations"]
@@ -128,14 +150,17 @@ def _samples(inputs: Inputs, shard: dict) -> list[Sample]:
 def explain_inputs(model, inputs: Inputs, explainers: dict[str, dict], target: Any = "argmax",
                    output: str = "logits", batch_size: int = 16, quiet: bool = False, title: str = "",
                    model_name: str = "", labels: list[str] | None = None, metrics: dict[str, dict] | None = None,
-                   out_dir=None) -> RunResult:
+                   out_dir=None, fresh: bool = False) -> RunResult:
     """Explain every sample of ``inputs`` with every explainer; failures are recorded, not raised.
 
     ``out_dir`` keeps each batch's results as it is written: run the same
     model on the same inputs with the same settings again and the batches
     found there are not explained again; results of another run there are
-    deleted first. The model's weights and the inputs' values are part of
-    what must match.
+    deleted first. What must match: the settings, ``model_name``, the
+    values of the model's weights and of the inputs, and the versions of
+    :func:`software`. A change that none of these shows (the model's code,
+    a plugin edited in place) needs ``fresh=True``, which deletes what
+    ``out_dir`` holds first.
     """
     import warnings
 
@@ -143,11 +168,15 @@ def explain_inputs(model, inputs: Inputs, explainers: dict[str, dict], target: A
 
     import foxlike
 
-    from .dataset import explain_dataset
+    from .dataset import clear, explain_dataset
 
     keep = contextlib.nullcontext(out_dir) if out_dir is not None else tempfile.TemporaryDirectory()
-    identity = {"inputs": fingerprint(inputs.tensor, *inputs.forward_kwargs.values()),
-                "model": fingerprint(*(v for v in model.state_dict().values() if isinstance(v, torch.Tensor)))}
+    if fresh and out_dir is not None:
+        clear(out_dir)
+    identity = {"model": model_name,
+                "weights": fingerprint(*(v for v in model.state_dict().values() if isinstance(v, torch.Tensor))),
+                "inputs": fingerprint(inputs.tensor, *inputs.forward_kwargs.values()),
+                "software": software(explainers, metrics)}
     with keep as folder, warnings.catch_warnings():
         warnings.simplefilter("ignore", foxlike.FoxlikeWarning)  # recorded in the report instead
         result = explain_dataset(model, inputs, explainers, folder, batch_size=max(1, batch_size), target=target,

@@ -168,3 +168,25 @@ def test_ctrl_c_on_a_running_command_exits_130_and_the_next_run_finishes_the_job
     assert again.returncode == cli.EXIT_OK, again.stderr
     assert f"Resumed: {len(written)} batch(es)" in again.stderr
     assert len(read_summary(tmp_path / "summary.json")["samples"]) == 6
+
+
+def test_fresh_explains_everything_again(digits_files, count_batches, tmp_path):
+    assert explain(digits_files, tmp_path) == cli.EXIT_OK
+    counter = count_batches()
+    assert explain(digits_files, tmp_path, "--fresh") == cli.EXIT_OK
+    assert counter.batches == 3 and (tmp_path / "index.html").exists()
+
+
+def test_results_of_other_versions_are_explained_afresh(digits_files, count_batches, tmp_path):
+    assert explain(digits_files, tmp_path) == cli.EXIT_OK
+    path = tmp_path / "batches" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    software = manifest["settings"]["dataset"]["software"]
+    assert software["foxlike"] == foxlike.__version__ and software["captum"]
+    assert software["cv.integrated_gradients"].startswith("foxlike ")  # the plugin's distribution and version
+    software["captum"] = "0.1.0"  # as if written before an upgrade
+    path.write_text(json.dumps(manifest))
+
+    counter = count_batches()
+    assert explain(digits_files, tmp_path) == cli.EXIT_OK
+    assert counter.batches == 3
