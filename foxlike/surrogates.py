@@ -15,7 +15,9 @@ the Shapley kernel's distribution and pairs every coalition with its
 complement (antithetic sampling), which cancels the odd-order terms of the
 estimation error; its fit is constrained so the values sum to F(x) -
 F(reference). When all 2^k - 2 coalitions fit in the budget, they are all
-used with their exact kernel weights, which gives the exact Shapley values.
+used with their exact kernel weights, which gives the exact Shapley values;
+when only the smallest and largest sizes fit, those are enumerated and the
+rest drawn (:func:`shap_coalitions`).
 """
 from __future__ import annotations
 
@@ -66,20 +68,55 @@ def shapley_kernel_weight(size: torch.Tensor, n_features: int) -> torch.Tensor:
     return (n_features - 1) / (binomial * size * (n_features - size))
 
 
+def _size_mass(size: int, n_features: int) -> float:
+    """The Shapley kernel's total weight on the coalitions of one size."""
+    return (n_features - 1) / (size * (n_features - size))
+
+
+def _all_of_sizes(sizes, n_features: int) -> torch.Tensor:
+    rows = [[int(i in chosen) for i in range(n_features)]
+            for size in sizes for chosen in itertools.combinations(range(n_features), size)]
+    return torch.tensor(rows, dtype=torch.int8).reshape(-1, n_features)
+
+
 def shap_coalitions(n_features: int, n_samples: int, generator: torch.Generator,
                     paired: bool = True) -> tuple[torch.Tensor, torch.Tensor, bool]:
-    """Coalitions and their weights for Kernel SHAP, and whether they are all of them (exact)."""
+    """Coalitions and their weights for Kernel SHAP, and whether they are all of them (exact).
+
+    The sizes the kernel weighs most are the smallest and largest (one feature in, or one out),
+    and there are few such coalitions: where drawing would take at least as many samples as
+    there are coalitions of a pair of sizes (s, k - s), all of them are used with their exact
+    kernel weights, from the outside in, as the shap library does. The rest of the budget is
+    drawn from the remaining sizes, each draw weighted by the remaining mass it stands for.
+    """
     if 2**n_features - 2 <= n_samples:
         rows = torch.tensor(list(itertools.product((0, 1), repeat=n_features))[1:-1], dtype=torch.int8)
         return rows.reshape(-1, n_features), shapley_kernel_weight(rows.sum(dim=1), n_features), True
-    sizes = torch.arange(1, n_features)
-    size_weight = (n_features - 1) / (sizes * (n_features - sizes)).double()
-    count = n_samples // 2 if paired else n_samples
+    left = list(range(1, n_features))
+    budget, enumerated = n_samples, []
+    while left:
+        pair = sorted({left[0], left[-1]})
+        count = sum(math.comb(n_features, size) for size in pair)
+        share = sum(_size_mass(size, n_features) for size in pair) / sum(_size_mass(t, n_features) for t in left)
+        if count > budget or budget * share < count:
+            break
+        enumerated += pair
+        left = [size for size in left if size not in pair]
+        budget -= count
+    exact_rows = _all_of_sizes(enumerated, n_features)
+    exact_weights = shapley_kernel_weight(exact_rows.sum(dim=1), n_features)
+    if not left or budget < 2:
+        return exact_rows, exact_weights, not left
+    sizes = torch.tensor(left)
+    size_weight = torch.tensor([_size_mass(size, n_features) for size in left], dtype=torch.float64)
+    count = budget // 2 if paired else budget
     drawn = sizes[torch.multinomial(size_weight, count, replacement=True, generator=generator)]
     rows = random_subsets(drawn, n_features, generator)
     if paired:
         rows = torch.cat([rows, 1 - rows])
-    return rows, torch.ones(len(rows), dtype=torch.float64), False
+    # each draw stands for an equal part of the kernel's mass on the sizes not enumerated
+    sampled_weights = torch.full((len(rows),), float(size_weight.sum()) / len(rows), dtype=torch.float64)
+    return torch.cat([exact_rows, rows]), torch.cat([exact_weights, sampled_weights]), False
 
 
 def shapley_fit(coalitions, scores, weights, full: float, empty: float) -> torch.Tensor:
