@@ -173,10 +173,11 @@ def explain_inputs(model, inputs: Inputs, explainers: dict[str, dict], target: A
     keep = contextlib.nullcontext(out_dir) if out_dir is not None else tempfile.TemporaryDirectory()
     if fresh and out_dir is not None:
         clear(out_dir)
-    identity = {"model": model_name,
-                "weights": fingerprint(*(v for v in model.state_dict().values() if isinstance(v, torch.Tensor))),
-                "inputs": fingerprint(inputs.tensor, *inputs.forward_kwargs.values()),
-                "software": software(explainers, metrics)}
+    identity = None if out_dir is None else {  # only a kept folder is ever resumed
+        "model": model_name,
+        "weights": fingerprint(*(v for v in model.state_dict().values() if isinstance(v, torch.Tensor))),
+        "inputs": fingerprint(inputs.tensor, *inputs.forward_kwargs.values()),
+        "software": software(explainers, metrics)}
     with keep as folder, warnings.catch_warnings():
         warnings.simplefilter("ignore", foxlike.FoxlikeWarning)  # recorded in the report instead
         result = explain_dataset(model, inputs, explainers, folder, batch_size=max(1, batch_size), target=target,

@@ -62,15 +62,16 @@ def lime_fit(coalitions: torch.Tensor, scores: torch.Tensor, kernel_width: float
     return weighted_least_squares(design, scores.double(), lime_similarity(coalitions, kernel_width), ridge)[1:]
 
 
+def _size_mass(size, n_features: int):
+    """The Shapley kernel's total weight on the coalitions of one size (a number, or a tensor of sizes)."""
+    return (n_features - 1) / (size * (n_features - size))
+
+
 def shapley_kernel_weight(size: torch.Tensor, n_features: int) -> torch.Tensor:
+    """The kernel weight of each coalition of the given sizes: its size's mass shared by all of that size."""
     size = size.double()
     binomial = torch.tensor([math.comb(n_features, int(s)) for s in size], dtype=torch.float64)
-    return (n_features - 1) / (binomial * size * (n_features - size))
-
-
-def _size_mass(size: int, n_features: int) -> float:
-    """The Shapley kernel's total weight on the coalitions of one size."""
-    return (n_features - 1) / (size * (n_features - size))
+    return _size_mass(size, n_features) / binomial
 
 
 def _all_of_sizes(sizes, n_features: int) -> torch.Tensor:

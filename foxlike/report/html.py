@@ -55,9 +55,9 @@ def _checks(explanation) -> str:
 def _metrics(run, explanation) -> str:
     if not run.metrics:
         return ""
+    unscored = "not scored: the explanation failed or failed a check"
     values = " · ".join(f"{_e(m)} {explanation.metrics[m]:.4g}" if m in explanation.metrics
-                        else f"{_e(m)} - ({_e(explanation.metric_errors.get(m, 'not scored: the explanation failed or failed a check'))})"
-                        for m in run.metrics)
+                        else f"{_e(m)} - ({_e(explanation.metric_errors.get(m, unscored))})" for m in run.metrics)
     return f'<p class="metrics">metrics: {values}</p>'
 
 
