@@ -73,7 +73,7 @@ def argmax_target(model: torch.nn.Module, inputs: torch.Tensor) -> torch.Tensor:
 
 def trained_digits(device: str):
     """The digits CNN of the CV plugin, trained here in seconds on scikit-learn's digits."""
-    from foxlike_cv.digits import train_digits_cnn
+    from foxlike.demo.digits import train_digits_cnn
 
     trained = train_digits_cnn()
     trained.model.to(device).eval()
@@ -82,7 +82,7 @@ def trained_digits(device: str):
 
 def digits_mlp(device: str):
     """A two-layer perceptron trained on the digits (flattened), for a non-convolutional model."""
-    from foxlike_cv.digits import load_digits_tensors
+    from foxlike.demo.digits import load_digits_tensors
 
     torch.manual_seed(0)
     images_, labels = load_digits_tensors()

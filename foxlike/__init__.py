@@ -9,9 +9,12 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 from .errors import (
+    ConfigError,
     ExplainerError,
     FoxlikeError,
+    FoxlikeWarning,
     InputError,
+    ModelLoadError,
     ModelNotSupportedError,
     ParameterError,
     PluginConflictError,
@@ -31,16 +34,15 @@ _LAZY = {
     "compare": "foxlike.comparison",
     "explain": "foxlike.explaining",
     "Explaining": "foxlike.explaining",
-    "FoxlikeWarning": "foxlike.explaining",
     "ExplainedModel": "foxlike.model",
-    "explain_dataset": "foxlike.dataset",
+    "explain_dataset": "foxlike.runner.dataset",
 }
 
 if TYPE_CHECKING:
     from .comparison import compare
-    from .dataset import explain_dataset
-    from .explaining import Explaining, FoxlikeWarning, explain
+    from .explaining import Explaining, explain
     from .model import ExplainedModel
+    from .runner.dataset import explain_dataset
 
 
 def __getattr__(name: str):
@@ -52,8 +54,8 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Check", "ExplainedModel", "Explainer", "ExplainerError", "Explaining", "Explanation", "Features",
-    "FoxlikeError", "FoxlikeWarning", "InputError", "Metric", "ModelNotSupportedError", "ParameterError",
+    "Check", "ConfigError", "ExplainedModel", "Explainer", "ExplainerError", "Explaining", "Explanation", "Features",
+    "FoxlikeError", "FoxlikeWarning", "InputError", "Metric", "ModelLoadError", "ModelNotSupportedError", "ParameterError",
     "PluginConflictError", "PluginError", "TargetError", "UnknownNameError", "ValidationError", "__version__",
     "compare", "explain", "explain_dataset", "hookimpl",
 ]

@@ -1,7 +1,8 @@
-"""foxlike's exception types.
+"""foxlike's exception and warning types, all in one place.
 
 Every error foxlike raises on purpose is a :class:`FoxlikeError`, and its
-message says what was wrong and what to do about it.
+message says what was wrong and what to do about it. What foxlike records
+instead of raising (lenient mode) is warned about as a :class:`FoxlikeWarning`.
 """
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ import difflib
 
 class FoxlikeError(Exception):
     """Base class of every error foxlike raises on purpose."""
+
+
+class FoxlikeWarning(UserWarning):
+    """An explanation failed a check, or an explainer failed, in lenient mode."""
 
 
 class PluginError(FoxlikeError):
@@ -68,3 +73,11 @@ class ValidationError(FoxlikeError):
             f"Explanation from {explainer!r} failed validation: {details}. "
             "Pass strict=False to record failed checks as warnings instead of raising."
         )
+
+
+class ConfigError(FoxlikeError, ValueError):
+    """A config file or flag that cannot be used as given."""
+
+
+class ModelLoadError(FoxlikeError):
+    """The model (or its tokenizer) could not be loaded as asked."""

@@ -62,12 +62,3 @@ class Explainer:
     def check_parameters(cls, params: dict) -> None:
         """Reject parameters that :meth:`calculate_features` does not take."""
         check_keywords(f"Explainer {cls.name!r}", cls.calculate_features, 4, params)
-
-
-from .hookspecs import hookimpl  # noqa: E402 - the core's own hook implementation
-
-
-@hookimpl(trylast=True)
-def calculate_features(explainer, model, inputs, target, params):
-    """foxlike's default answer to the hook: ask the explainer itself."""
-    return explainer.calculate_features(model, inputs, target, **params)

@@ -12,19 +12,15 @@ from typing import Any, Callable, Iterable, Mapping
 import torch
 
 from . import plugins
-from .errors import ExplainerError, FoxlikeError, InputError, ParameterError, ValidationError
+from .errors import ExplainerError, FoxlikeError, FoxlikeWarning, InputError, ParameterError, ValidationError
 from .explainer import Explainer
 from .explanation import Explanation, Features
 from .metric import Metric
 from .model import ExplainedModel
 from .outputs import resolve_output
-from .state import ModelState
+from .model_state import ModelState
 from .targets import resolve_target
 from .validation import Tolerance, validate
-
-
-class FoxlikeWarning(UserWarning):
-    """An explanation failed a check, or an explainer failed, in lenient mode."""
 
 
 def _resolve(specs, kind: str, base: type) -> list[tuple[object, dict]]:

@@ -42,9 +42,9 @@ class ExplainedModel(torch.nn.Module):
         Registration order says nothing about it; layer methods that look for
         "the last conv layer" or "the embedding that runs first" need this.
         The hooks it uses are removed before it returns, and the answer is
-        remembered for this model and input signature (``foxlike.probes``).
+        remembered for this model and input signature (``foxlike.toolkit.probes``).
         """
-        from .probes import remembered, signature
+        from .toolkit.probes import remembered, signature
 
         def probe() -> list[torch.nn.Module]:
             order: list[torch.nn.Module] = []

@@ -1,8 +1,9 @@
-"""Plugin discovery, failure isolation, and the registry of what plugins contribute.
+"""Plugin discovery, failure isolation, and enabling or blocking plugins.
 
 Plugins come from the ``foxlike`` entry-point group, foxlike's built-in ones
-included. Two environment variables choose which load, before anything is
-imported:
+included; the core's own hook implementations (:mod:`foxlike.builtin`) are
+registered first, through the same hooks. Two environment variables choose
+which load, before anything is imported:
 
 - ``FOXLIKE_PLUGINS=cv,my_plugin`` loads only the named plugins
   (an empty value loads none);
@@ -10,7 +11,8 @@ imported:
 
 Names are entry-point names or distribution names. A plugin that fails to
 import, or raises in a registration hook, is recorded with its cause and
-warned about; the others still load.
+warned about; the others still load. What they register is collected once
+per process into a :class:`foxlike.registry.Registry`.
 """
 from __future__ import annotations
 
@@ -23,13 +25,14 @@ from typing import Any
 
 import pluggy
 
-from . import hookspecs
-from .errors import PluginConflictError, PluginError, UnknownNameError
+from . import builtin, hookspecs
+from .registry import BLOCK_HINT, Registry, collect
 
 ENTRY_POINT_GROUP = "foxlike"
 ONLY_ENV = "FOXLIKE_PLUGINS"
-BLOCK_ENV = "FOXLIKE_DISABLE_PLUGINS"
-CORE_PLUGINS = ("foxlike.explainer", "foxlike.targets", "foxlike.outputs")
+BLOCK_ENV = BLOCK_HINT
+#: The name the core's own hook implementations are registered under.
+CORE_PLUGIN = "foxlike.builtin"
 
 
 @dataclass
@@ -42,24 +45,6 @@ class Plugin:
     status: str  # "loaded", "blocked" or "failed"
     error: str = ""
     contributes: dict[str, list[str]] = field(default_factory=dict)
-
-
-@dataclass
-class Registered:
-    """Something a plugin registered, and where it came from."""
-
-    name: str
-    obj: Any
-    plugin: str
-    distribution: str
-
-
-@dataclass
-class Registry:
-    explainers: dict[str, Registered] = field(default_factory=dict)
-    targets: dict[str, Registered] = field(default_factory=dict)
-    outputs: dict[str, Registered] = field(default_factory=dict)
-    metrics: dict[str, Registered] = field(default_factory=dict)
 
 
 _lock = threading.RLock()
@@ -108,63 +93,20 @@ def plugin_manager() -> pluggy.PluginManager:
     global _manager
     with _lock:
         if _manager is None:
-            import importlib
-
             manager = pluggy.PluginManager("foxlike")
             manager.add_hookspecs(hookspecs)
-            for module_name in CORE_PLUGINS:
-                manager.register(importlib.import_module(module_name), name=module_name)
+            manager.register(builtin, name=CORE_PLUGIN)
             _load_entry_points(manager)
             _manager = manager
         return _manager
 
 
 def _plugin_record(name: str) -> Plugin:
+    """The record of plugin ``name``; one registered in-process (tests, notebooks) gets one here."""
     if name not in _plugins:
-        core = name in CORE_PLUGINS
+        core = name == CORE_PLUGIN
         _plugins[name] = Plugin(name, "foxlike" if core else name, _foxlike_version() if core else "", "loaded")
     return _plugins[name]
-
-
-def _collect(manager: pluggy.PluginManager) -> Registry:
-    registry = Registry()
-    kinds = {
-        "explainers": manager.hook.register_explainers,
-        "targets": manager.hook.register_targets,
-        "outputs": manager.hook.register_outputs,
-        "metrics": manager.hook.register_metrics,
-    }
-    for kind, caller in kinds.items():
-        table = getattr(registry, kind)
-        for impl in caller.get_hookimpls():
-            record = _plugin_record(impl.plugin_name)
-
-            def register(name_or_obj, obj=None, *, _table=table, _record=record, _kind=kind):
-                if obj is None:  # register(SomeClass): the class carries its name
-                    obj = name_or_obj
-                    name_or_obj = getattr(obj, "name", "")
-                if not name_or_obj:
-                    raise PluginError(f"Plugin {_record.name!r} registered {obj!r} without a name")
-                if name_or_obj in _table:
-                    first = _table[name_or_obj]
-                    raise PluginConflictError(
-                        f"Two plugins register the {_kind[:-1]} {name_or_obj!r}: plugin {first.plugin!r} "
-                        f"from distribution {first.distribution!r} and plugin {_record.name!r} from "
-                        f"distribution {_record.distribution!r}. Uninstall one, or block one with "
-                        f"{BLOCK_ENV}={_record.name}."
-                    )
-                _table[name_or_obj] = Registered(name_or_obj, obj, _record.name, _record.distribution)
-                _record.contributes.setdefault(_kind, []).append(name_or_obj)
-
-            try:
-                impl.function(register=register)
-            except PluginConflictError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - isolate the failing plugin
-                cause = f"{type(exc).__name__}: {exc}"
-                record.status, record.error = "failed", cause
-                warnings.warn(f"foxlike plugin {record.name!r} failed in register_{kind}: {cause}", stacklevel=3)
-    return registry
 
 
 def registry() -> Registry:
@@ -172,23 +114,20 @@ def registry() -> Registry:
     global _registry
     with _lock:
         if _registry is None:
-            _registry = _collect(plugin_manager())
+            _registry = collect(plugin_manager(), _plugin_record)
         return _registry
 
 
+def lookup(kind: str, name: str) -> Any:
+    """The object registered as ``name`` in ``kind`` ("explainers", "targets", "outputs", "metrics")."""
+    return registry().lookup(kind, name)
+
+
 def plugins() -> list[Plugin]:
-    """Every plugin foxlike knows of: loaded, blocked or failed."""
+    """Every plugin foxlike knows of: loaded, blocked or failed, with what each contributes."""
     with _lock:
         registry()
-        return sorted(_plugins.values(), key=lambda p: (p.name not in CORE_PLUGINS, p.name))
-
-
-def lookup(kind: str, name: str) -> Any:
-    """The object registered as ``name`` in ``kind`` ("explainers", "targets", ...)."""
-    table = getattr(registry(), kind)
-    if name not in table:
-        raise UnknownNameError(kind[:-1], name, list(table))
-    return table[name].obj
+        return sorted(_plugins.values(), key=lambda p: (p.name != CORE_PLUGIN, p.name))
 
 
 def register(plugin: object, name: str | None = None) -> str:

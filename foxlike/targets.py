@@ -2,7 +2,7 @@
 
 Accepted: an int (every sample), a per-sample list, tuple or tensor, a
 callable ``f(output) -> indices``, or a name registered through the
-``register_targets`` hook (``"argmax"``, ``"argmin"``). ``None`` on a
+``register_targets`` hook (``"argmax"`` and ``"argmin"`` in :mod:`foxlike.builtin`). ``None`` on a
 multi-class output means argmax, and the result says so.
 """
 from __future__ import annotations
@@ -10,14 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import TargetError
-from .hookspecs import hookimpl
 from .plugins import lookup
-
-
-@hookimpl
-def register_targets(register):
-    register("argmax", lambda output: output.argmax(dim=-1))
-    register("argmin", lambda output: output.argmin(dim=-1))
 
 
 def _describe(target: Any) -> str:

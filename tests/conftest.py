@@ -67,7 +67,7 @@ def use_packages(installed_plugins, fresh_plugins, monkeypatch):
 @pytest.fixture(scope="session")
 def digits():
     """A small CNN trained on scikit-learn's digits (real data, about five seconds)."""
-    from foxlike_cv.digits import train_digits_cnn
+    from foxlike.demo.digits import train_digits_cnn
 
     trained = train_digits_cnn()
     assert trained.accuracy() > 0.95

@@ -7,7 +7,7 @@ from torch import nn
 
 import foxlike
 from foxlike.model import ExplainedModel
-from foxlike.probes import _found
+from foxlike.toolkit.probes import _found
 
 
 class Counting(nn.Module):

@@ -1,10 +1,10 @@
-"""foxlike.surrogates: the Kernel SHAP coalitions any perturbation plugin uses."""
+"""foxlike.toolkit.surrogates: the Kernel SHAP coalitions any perturbation plugin uses."""
 import math
 
 import pytest
 import torch
 
-from foxlike.surrogates import shap_coalitions
+from foxlike.toolkit.surrogates import shap_coalitions
 
 
 def mass(size, k):

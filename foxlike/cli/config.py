@@ -12,16 +12,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .errors import FoxlikeError, ParameterError
+from ..errors import ConfigError, ParameterError
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
-
-
-class ConfigError(FoxlikeError, ValueError):
-    """A config file or flag that cannot be used as given."""
 
 
 @dataclass
@@ -111,7 +107,7 @@ def load_config(path: str | Path) -> RunConfig:
 
 def check_names(config: RunConfig) -> None:
     """Every explainer, metric, output and named target must be registered; parameters must be taken."""
-    from .plugins import lookup
+    from ..plugins import lookup
 
     if not config.explainers:
         raise ParameterError("Name at least one explainer (--explainer NAME, or 'explainers' in the config); "

@@ -4,7 +4,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .config import ConfigError, RunConfig, check_names, from_mapping, load_config, tomllib
+from ..errors import ConfigError
+from .config import RunConfig, check_names, from_mapping, load_config, tomllib
+from .exit_codes import EXIT_CHECKS_FAILED, EXIT_OK
 
 #: The report folder's subfolder for each batch's results as they are written (resuming reads them).
 BATCHES = "batches"
@@ -51,12 +53,11 @@ def settings(args) -> RunConfig:
 
 
 def run_explain(args) -> int:
-    from . import cli
+    from ..report import write_report
+    from ..report.files import subfolder
+    from ..runner.run import explain_inputs
     from .inputs import read_inputs
     from .loading import load_model, load_tokenizer
-    from .report import write_report
-    from .report.files import subfolder
-    from .runs import explain_inputs
 
     config = settings(args)
     check_names(config)
@@ -82,4 +83,4 @@ def run_explain(args) -> int:
         if comparison is not None:
             print(f"\nMean over the {len(run.samples)} inputs, rank in brackets:\n{comparison}\n")
     print(f"Report: {report.resolve()}", file=sys.stdout if not config.quiet else sys.stderr)
-    return cli.EXIT_OK if run.passed else cli.EXIT_CHECKS_FAILED
+    return EXIT_OK if run.passed else EXIT_CHECKS_FAILED

@@ -17,11 +17,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import FoxlikeError
-
-
-class ModelLoadError(FoxlikeError):
-    """The model (or its tokenizer) could not be loaded as asked."""
+from ..errors import ModelLoadError
 
 
 def import_object(path: str, what: str = "factory") -> Any:
@@ -96,7 +92,7 @@ def load_model(spec: str, weights: str = "", unsafe: bool = False):
 
 def load_tokenizer(spec: str, model) -> Callable | None:
     """The tokenizer named by ``spec`` (``module:callable``), else the model when it has a ``tokenize``
-    method (see :func:`foxlike.inputs.tokenize_sentences`), else ``None``."""
+    method (see :func:`foxlike.runner.inputs.tokenize_sentences`), else ``None``."""
     if spec:
         tokenizer = import_object(spec, "tokenizer")
         return tokenizer() if isinstance(tokenizer, type) else tokenizer

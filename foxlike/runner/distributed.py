@@ -18,7 +18,7 @@ from typing import Callable
 import torch
 
 from .dataset import DatasetExplanations, Job, load_batch, make_job, prepare, to_device, write_shard
-from .errors import FoxlikeError, ParameterError
+from ..errors import FoxlikeError, ParameterError
 
 _copies = threading.local()
 

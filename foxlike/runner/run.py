@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from .comparison import Comparison, Row, directions
+from ..comparison import Comparison, Row, directions
 from .inputs import Inputs
 
 
@@ -107,7 +107,7 @@ def software(explainers, metrics) -> dict[str, str | None]:
     distribution of each explainer and metric in use."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from . import plugins
+    from .. import plugins
 
     found: dict[str, str | None] = {}
     for package in ("foxlike", "torch", "captum"):
@@ -125,7 +125,7 @@ def software(explainers, metrics) -> dict[str, str | None]:
 
 
 def _samples(inputs: Inputs, shard: dict) -> list[Sample]:
-    """The samples of one batch's shard (written by :meth:`foxlike.dataset.Job.explain_batch`)."""
+    """The samples of one batch's shard (written by :meth:`foxlike.runner.dataset.Job.explain_batch`)."""
     explanations = shard["explanations"]
     first = next(iter(explanations.values()))
     scores = shard["scores"]

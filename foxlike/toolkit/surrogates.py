@@ -26,6 +26,8 @@ import math
 
 import torch
 
+__all__ = ["weighted_least_squares", "random_subsets", "lime_similarity", "lime_coalitions", "lime_fit", "shapley_kernel_weight", "shap_coalitions", "shapley_fit"]
+
 
 def weighted_least_squares(design: torch.Tensor, y: torch.Tensor, weights: torch.Tensor, ridge: float = 0.0):
     """argmin_b sum w (y - design b)^2 + ridge |b|^2, solved in float64."""

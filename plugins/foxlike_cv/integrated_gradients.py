@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 import foxlike
-from foxlike.integration import weight_correction
+from foxlike.toolkit.quadrature import weight_correction
 
 from .baselines import reference, reference_tensor
 from .chunking import rows_per_chunk
@@ -26,7 +26,7 @@ class IntegratedGradients(foxlike.Explainer):
     not given). ``adaptive_rtol`` doubles ``n_steps``, per sample, until the
     completeness error is under that relative tolerance or ``max_steps`` is
     reached; the steps used and the error reached are in ``extras``.
-    ``method="riemann_trapezoid"`` is the trapezoid rule (:mod:`foxlike.integration`).
+    ``method="riemann_trapezoid"`` is the trapezoid rule (:mod:`foxlike.toolkit.quadrature`).
     """
 
     name = "cv.integrated_gradients"

@@ -1,11 +1,11 @@
 """Kernel SHAP over superpixels, with paired sampling and the exact answer when it is affordable
-(the sampler and the fit are ``foxlike.surrogates``')."""
+(the sampler and the fit are ``foxlike.toolkit.surrogates``')."""
 from __future__ import annotations
 
 import torch
 
 import foxlike
-from foxlike.surrogates import shap_coalitions, shapley_fit
+from foxlike.toolkit.surrogates import shap_coalitions, shapley_fit
 
 from .perturbation import masked_scores, per_image, to_input_shape
 from .superpixels import dense_ids, feature_masks

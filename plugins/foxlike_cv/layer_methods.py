@@ -7,7 +7,7 @@ layer it used in ``extras["layer"]``.
 from __future__ import annotations
 
 import foxlike
-from foxlike.integration import weight_correction
+from foxlike.toolkit.quadrature import weight_correction
 
 from .baselines import reference, reference_tensor
 from .integrated_gradients import chunk_size

@@ -5,7 +5,7 @@ original and perturbed images; on natural images with a zero baseline that
 distance barely changes with the number of superpixels removed, so every
 sample gets nearly the same weight. foxlike measures the distance in the
 interpretable space instead, as the original LIME does (see
-``foxlike.surrogates``). The surrogate is a weighted linear regression
+``foxlike.toolkit.surrogates``). The surrogate is a weighted linear regression
 (plain by default, ``ridge`` to regularise).
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 
 import foxlike
-from foxlike.surrogates import lime_coalitions, lime_fit
+from foxlike.toolkit.surrogates import lime_coalitions, lime_fit
 
 from .perturbation import masked_scores, per_image, to_input_shape
 from .superpixels import dense_ids, feature_masks

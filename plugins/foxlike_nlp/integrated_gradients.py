@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import foxlike
-from foxlike.integration import weight_correction
+from foxlike.toolkit.quadrature import weight_correction
 
 from .embeddings import check_token_ids, input_embedding, reference_ids
 

@@ -15,7 +15,7 @@ import torch
 
 import foxlike
 from foxlike import ParameterError
-from foxlike.surrogates import lime_coalitions, lime_fit, shap_coalitions, shapley_fit
+from foxlike.toolkit.surrogates import lime_coalitions, lime_fit, shap_coalitions, shapley_fit
 
 from .embeddings import check_token_ids
 
@@ -109,7 +109,7 @@ class _TextPerturbation(foxlike.Explainer):
 class Lime(_TextPerturbation):
     """LIME over tokens or words: a weighted linear surrogate of the scores with features removed.
 
-    See ``foxlike.surrogates`` for the kernel; ``removal`` is "pad" or "drop".
+    See ``foxlike.toolkit.surrogates`` for the kernel; ``removal`` is "pad" or "drop".
     """
 
     name = "nlp.lime"

@@ -14,7 +14,7 @@ def to_html(pairs: list[tuple[str, float]]) -> str:
     """Escaped token spans coloured by attribution: the report's own renderer, so both look the same."""
     import numpy as np
 
-    from foxlike.report.text import tokens_html
+    from foxlike.toolkit.token_colours import tokens_html
 
     return tokens_html([token for token, _ in pairs], np.array([score for _, score in pairs], dtype=np.float64))
 

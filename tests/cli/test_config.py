@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from foxlike import ParameterError, UnknownNameError
-from foxlike.config import ConfigError, RunConfig, check_names, from_mapping, load_config, to_toml
+from foxlike.cli.config import ConfigError, RunConfig, check_names, from_mapping, load_config, to_toml
 
 
 def test_config_round_trips_through_toml(tmp_path):

@@ -6,12 +6,12 @@ import re
 import numpy as np
 import torch
 
-from foxlike.cli import build_parser
-from foxlike.explain_command import settings
-from foxlike.inputs import read_inputs
+from foxlike.cli.main import build_parser
+from foxlike.cli.explain import settings
+from foxlike.cli.inputs import read_inputs
 from foxlike.report import read_attributions, read_summary
 
-FACTORY = "foxlike_cv.digits:DigitsCNN"
+FACTORY = "foxlike.demo.digits:DigitsCNN"
 
 
 def _tree(folder):

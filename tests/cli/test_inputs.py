@@ -7,7 +7,7 @@ import torch
 from PIL import Image
 
 from foxlike import InputError
-from foxlike.inputs import read_inputs
+from foxlike.cli.inputs import read_inputs
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ import sys
 import pytest
 import torch
 
-from foxlike.cli import EXIT_ERROR, EXIT_INTERRUPTED, main
-from foxlike.loading import ModelLoadError, load_model, load_tokenizer
+from foxlike.cli.exit_codes import EXIT_ERROR, EXIT_INTERRUPTED
+from foxlike.cli import main
+from foxlike.cli.loading import ModelLoadError, load_model, load_tokenizer
 
 MODULE = '''
 import pathlib, torch
@@ -76,7 +77,7 @@ def test_state_dict_file_alone_asks_for_the_factory(digits_files):
 
 
 def test_factory_and_weights_give_the_trained_model(digits, digits_files):
-    model = load_model("foxlike_cv.digits:DigitsCNN", str(digits_files["weights"]))
+    model = load_model("foxlike.demo.digits:DigitsCNN", str(digits_files["weights"]))
     images = digits.test_images[:16]
     with torch.no_grad():
         assert torch.equal(model(images), digits.model(images))
@@ -98,7 +99,7 @@ def test_bad_import_paths_say_what_to_fix():
     with pytest.raises(ModelLoadError, match="Cannot import module 'no_such_module'"):
         load_model("no_such_module:build")
     with pytest.raises(ModelLoadError, match="has no attribute 'Nope'"):
-        load_tokenizer("foxlike_cv.digits:Nope", None)
+        load_tokenizer("foxlike.demo.digits:Nope", None)
 
 
 def test_interrupt_exits_130(booby_module, digits_files, capsys):

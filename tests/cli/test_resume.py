@@ -11,9 +11,9 @@ import torch
 import foxlike
 from foxlike import cli, plugins
 from foxlike.report import read_attributions, read_summary
-from foxlike.runs import fingerprint
+from foxlike.runner.run import fingerprint
 
-FACTORY = "foxlike_cv.digits:DigitsCNN"
+FACTORY = "foxlike.demo.digits:DigitsCNN"
 
 
 class CountBatches:

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from foxlike import InputError
-from foxlike.inputs import tokenize_sentences
+from foxlike.runner.inputs import tokenize_sentences
 from foxlike.report import read_attributions, read_summary
 from tests.cli.text_model import build
 
@@ -37,7 +37,7 @@ def test_text_file_explained_with_the_models_own_tokenizer(cli, tmp_path):
 
 
 def test_a_tokenizer_returning_ids_and_mask_gives_the_mask_to_the_model():
-    from foxlike_nlp.sentiment import WordTokenizer
+    from foxlike.demo.sentiment import WordTokenizer
 
     tokenizer = WordTokenizer(["a fine film", "a poor film", "fine"], min_count=1)
 
@@ -66,8 +66,8 @@ def test_a_tokenizer_returning_something_else_is_named(returned, problem):
 
 
 def test_the_attention_mask_reaches_the_model_in_every_batch_of_a_run():
-    from foxlike.runs import explain_inputs
-    from foxlike_nlp.sentiment import MeanPooledClassifier, WordTokenizer
+    from foxlike.runner.run import explain_inputs
+    from foxlike.demo.sentiment import MeanPooledClassifier, WordTokenizer
 
     tokenizer = WordTokenizer(["a fine film", "a poor film", "fine"], min_count=1)
     inputs = tokenize_sentences(tokenizer, ["a fine film", "poor", "fine film", "a poor", "film"])

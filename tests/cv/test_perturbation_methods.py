@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 import foxlike
-from foxlike.surrogates import lime_similarity as similarity
+from foxlike.toolkit.surrogates import lime_similarity as similarity
 from foxlike_cv.superpixels import grid_mask
 from tests.cv.models import LinearImage
 

@@ -8,7 +8,7 @@ import torch
 
 import foxlike
 from foxlike import plugins
-from foxlike.dataset import explain_dataset
+from foxlike.runner.dataset import explain_dataset
 
 IG = {"cv.integrated_gradients": {"n_steps": 16}}
 BATCH = 8

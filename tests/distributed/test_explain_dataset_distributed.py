@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from foxlike.dataset import explain_dataset
+from foxlike.runner.dataset import explain_dataset
 
 distributed = pytest.importorskip("distributed", reason="the dask extra is not installed: pip install 'foxlike[dask]'")
 
-from foxlike.distributed import explain_dataset_distributed  # noqa: E402
+from foxlike.runner.distributed import explain_dataset_distributed  # noqa: E402
 
 EXPLAINERS = {"cv.integrated_gradients": {"n_steps": 16}}
 BATCH = 8

@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 import foxlike
-from foxlike_nlp.sentiment import MeanPooledClassifier
+from foxlike.demo.sentiment import MeanPooledClassifier
 
 
 def explain(model, ids, explainers, **forward):

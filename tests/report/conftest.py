@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import foxlike
-from foxlike.runs import explain_inputs
+from foxlike.runner.run import explain_inputs
 
 
 class GradientTimesInput(foxlike.Explainer):
@@ -102,7 +102,7 @@ def digits_run(digits, tmp_path_factory):
     """Four held-out digits read from PNG files, one with a file name written to attack the page."""
     from PIL import Image
 
-    from foxlike.inputs import read_inputs
+    from foxlike.cli.inputs import read_inputs
 
     folder = tmp_path_factory.mktemp("hostile_names")
     names = ['<img src=x onerror="document.title=1">.png', "plain.png", "a&b.png", "'quote'.png"]
@@ -119,8 +119,8 @@ def digits_run(digits, tmp_path_factory):
 @pytest.fixture(scope="session")
 def sentiment_run(sentiment, tmp_path_factory):
     """Sentences from a text file, tokenized by the model's own ``tokenize``."""
-    from foxlike.inputs import read_inputs
-    from foxlike.loading import load_tokenizer
+    from foxlike.cli.inputs import read_inputs
+    from foxlike.cli.loading import load_tokenizer
 
     path = tmp_path_factory.mktemp("sentences") / "sentences.txt"
     path.write_text("the film was great\n\nthe film was awful <b>&amp;</b>\n")

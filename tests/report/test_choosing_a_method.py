@@ -8,9 +8,9 @@ import pytest
 
 import foxlike
 from foxlike import plugins
-from foxlike.inputs import Inputs
+from foxlike.runner.inputs import Inputs
 from foxlike.report import read_attributions, read_summary, write_report
-from foxlike.runs import explain_inputs
+from foxlike.runner.run import explain_inputs
 from tests.metrics.test_metrics import INPUTS, RandomAttributions, TopLeftOnly
 
 EXPLAINERS = {"cv.integrated_gradients": {}, "test.random": {}}

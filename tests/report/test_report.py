@@ -10,7 +10,7 @@ import torch
 from foxlike.report import read_attributions, read_summary, write_report
 from foxlike.report.html import render
 from foxlike.report.images import attribution_map
-from foxlike.report.text import token_scores
+from foxlike.toolkit.token_colours import token_scores
 
 
 def test_summary_and_attributions_read_back(digits, digits_run, tmp_path):
