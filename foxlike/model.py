@@ -5,6 +5,8 @@ from typing import Callable
 
 import torch
 
+from .toolkit.rows import rows_of
+
 
 class ExplainedModel(torch.nn.Module):
     """The user's model with the output transform applied and forward arguments bound.
@@ -32,9 +34,7 @@ class ExplainedModel(torch.nn.Module):
 
     def first_sample(self, inputs) -> tuple:
         """The first row of ``inputs`` and of every forward argument batched with it."""
-        args = tuple(a[:1] if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == inputs.shape[0] else a
-                     for a in self.forward_args)
-        return inputs[:1], args
+        return inputs[:1], rows_of(self.forward_args, slice(0, 1), inputs.shape[0])
 
     def run_order(self, inputs, kind: type | tuple[type, ...]) -> list[torch.nn.Module]:
         """The user's modules of ``kind`` in the order one forward pass on one sample runs them.

@@ -4,10 +4,11 @@ from __future__ import annotations
 import torch
 
 import foxlike
+from foxlike.toolkit.chunking import rows_per_chunk
 from foxlike.toolkit.quadrature import weight_correction
+from foxlike.toolkit.rows import rows_of
 
 from .baselines import reference, reference_tensor
-from .chunking import rows_per_chunk
 
 
 def chunk_size(model, inputs, n_steps, internal_batch_size, memory_budget_mb):
@@ -43,7 +44,7 @@ class IntegratedGradients(foxlike.Explainer):
 
         def attribute(rows, steps):
             ref = reference_ if isinstance(reference_, float) else reference_[rows]
-            args = _rows(model.forward_args, rows, inputs.shape[0])
+            args = rows_of(model.forward_args, rows, inputs.shape[0])
             return ig.attribute(
                 inputs[rows], baselines=ref, target=None if target is None else target[rows],
                 additional_forward_args=args or None, n_steps=steps, method=method,
@@ -58,11 +59,6 @@ class IntegratedGradients(foxlike.Explainer):
 
     def baselines(self, inputs, params):
         return reference_tensor(inputs, params.get("baselines", 0.0))
-
-
-def _rows(forward_args, rows, batch):
-    return tuple(a[rows] if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == batch else a
-                 for a in forward_args)
 
 
 def _adaptive(attribute, model, inputs, target, baseline, n_steps, rtol, max_steps):

@@ -1,13 +1,13 @@
 """Kernel SHAP over superpixels, with paired sampling and the exact answer when it is affordable
-(the sampler and the fit are ``foxlike.toolkit.surrogates``')."""
+(the sampler and the fit are the toolkit's, :mod:`foxlike.toolkit.perturbation`)."""
 from __future__ import annotations
 
 import torch
 
 import foxlike
-from foxlike.toolkit.surrogates import shap_coalitions, shapley_fit
+from foxlike.toolkit.perturbation import each_sample, kernel_shap_values
 
-from .perturbation import masked_scores, per_image, to_input_shape
+from .perturbation import superpixels_off, to_input_shape
 from .superpixels import dense_ids, feature_masks
 
 
@@ -27,13 +27,10 @@ class KernelShap(foxlike.Explainer):
         masks = feature_masks(inputs, feature_mask, segmentation, n_segments)
         generator = torch.Generator().manual_seed(seed)
         attributions, values, exact = torch.empty_like(inputs), [], []
-        for i, image, sample_target, args in per_image(inputs, target, model.forward_args):
+        for i, image, sample_target, args in each_sample(inputs, target, model.forward_args):
             mask, k = dense_ids(masks[i])
-            coalitions, weights, enumerated = shap_coalitions(k, n_samples, generator, paired)
-            ends = torch.tensor([[1] * k, [0] * k], dtype=torch.int8)
-            scores = masked_scores(model, image, mask, k, torch.cat([ends, coalitions]).to(inputs.device),
-                                   sample_target, baselines, args, perturbations_per_eval).cpu()
-            phi = shapley_fit(coalitions, scores[2:], weights, float(scores[0]), float(scores[1]))
+            phi, enumerated = kernel_shap_values(model, superpixels_off(image, mask, k, baselines, args), k,
+                                                 sample_target, n_samples, generator, paired, perturbations_per_eval)
             values.append(phi.tolist())
             exact.append(enumerated)
             attributions[i] = to_input_shape(phi.to(inputs), mask, image.shape[1:])

@@ -1,17 +1,17 @@
 """Methods that attribute to a layer: Layer IG, layer conductance, Grad-CAM and guided Grad-CAM.
 
 Each works on the last convolutional layer found by running the model
-(``layers.last_conv_layer``) unless ``layer=`` names one, and records the
+(:func:`foxlike.toolkit.layers.last_conv_layer`) unless ``layer=`` names one, and records the
 layer it used in ``extras["layer"]``.
 """
 from __future__ import annotations
 
 import foxlike
+from foxlike.toolkit.layers import resolve_layer, upsample_to_input
 from foxlike.toolkit.quadrature import weight_correction
 
 from .baselines import reference, reference_tensor
 from .integrated_gradients import chunk_size
-from .layers import resolve_layer, upsample_to_input
 
 
 def _input_sized(inputs) -> tuple:

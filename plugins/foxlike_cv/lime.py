@@ -13,9 +13,9 @@ from __future__ import annotations
 import torch
 
 import foxlike
-from foxlike.toolkit.surrogates import lime_coalitions, lime_fit
+from foxlike.toolkit.perturbation import each_sample, lime_values
 
-from .perturbation import masked_scores, per_image, to_input_shape
+from .perturbation import superpixels_off, to_input_shape
 from .superpixels import dense_ids, feature_masks
 
 
@@ -37,12 +37,10 @@ class Lime(foxlike.Explainer):
         masks = feature_masks(inputs, feature_mask, segmentation, n_segments)
         generator = torch.Generator().manual_seed(seed)
         attributions, coefficients = torch.empty_like(inputs), []
-        for i, image, sample_target, args in per_image(inputs, target, model.forward_args):
+        for i, image, sample_target, args in each_sample(inputs, target, model.forward_args):
             mask, k = dense_ids(masks[i])
-            coalitions = lime_coalitions(k, n_samples, generator)
-            scores = masked_scores(model, image, mask, k, coalitions.to(inputs.device), sample_target, baselines,
-                                   args, perturbations_per_eval).cpu()
-            fit = lime_fit(coalitions, scores, kernel_width, ridge)
+            fit = lime_values(model, superpixels_off(image, mask, k, baselines, args), k, sample_target, n_samples,
+                              generator, kernel_width, ridge, perturbations_per_eval)
             coefficients.append(fit.tolist())
             attributions[i] = to_input_shape(fit.to(inputs), mask, image.shape[1:])
         return foxlike.Features(attributions, {"coefficients": coefficients, "feature_mask": masks})

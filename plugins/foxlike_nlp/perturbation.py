@@ -15,7 +15,8 @@ import torch
 
 import foxlike
 from foxlike import ParameterError
-from foxlike.toolkit.surrogates import lime_coalitions, lime_fit, shap_coalitions, shapley_fit
+from foxlike.toolkit.perturbation import each_sample, kernel_shap_values, lime_values
+from foxlike.toolkit.rows import repeated
 
 from .embeddings import check_token_ids
 
@@ -42,7 +43,7 @@ def perturbed(ids, args, index, coalitions, removal, pad_id):
     features = index >= 0
     keep[:, features] = coalitions[:, index[features]].bool()
     batch_ids = ids.expand(count, -1)
-    batch_args = [a.expand(count, *a.shape[1:]) if isinstance(a, torch.Tensor) and a.dim() else a for a in args]
+    batch_args = repeated(args, count)
     if removal == "pad":
         return torch.where(keep, batch_ids, pad_id), batch_args
     if removal != "drop":
@@ -53,19 +54,14 @@ def perturbed(ids, args, index, coalitions, removal, pad_id):
     def close_up(tensor, fill):
         return torch.where(tail, fill, tensor.gather(1, order))
 
-    shaped = [close_up(a, 0) if isinstance(a, torch.Tensor) and a.shape[-1:] == ids.shape else a
-              for a in batch_args]
+    shaped = tuple(close_up(a, 0) if isinstance(a, torch.Tensor) and a.shape[-1:] == ids.shape else a
+                   for a in batch_args)
     return close_up(batch_ids, pad_id), shaped
 
 
-def scores_for(model, ids, args, index, coalitions, target, removal, pad_id, per_eval):
-    found = []
-    for chunk in coalitions.split(per_eval):
-        batch_ids, batch_args = perturbed(ids, args, index, chunk, removal, pad_id)
-        with torch.no_grad():
-            output = model(batch_ids, *batch_args).reshape(len(chunk), -1)
-        found.append(output[:, 0] if target is None else output[:, int(target)])
-    return torch.cat(found).double().cpu()
+def tokens_off(ids, args, index, removal, pad_id):
+    """``perturb`` for :mod:`foxlike.toolkit.perturbation`: one sequence's copies with features removed."""
+    return lambda chunk: perturbed(ids, args, index, chunk.to(ids.device), removal, pad_id)
 
 
 def spread(values, index, length) -> torch.Tensor:
@@ -78,68 +74,56 @@ def spread(values, index, length) -> torch.Tensor:
     return tokens
 
 
-class _TextPerturbation(foxlike.Explainer):
-    """Shared loop of the text perturbation methods (not registered itself)."""
-
-    modality = "nlp"
-
-    def fit(self, model, ids, args, index, k, target, generator, params):
-        raise NotImplementedError
-
-    def explain_each(self, model, inputs, target, params):
-        check_token_ids(inputs)
-        generator = torch.Generator().manual_seed(params["seed"])
-        rows, coefficients, extras = [], [], []
-        word_ids = params["word_ids"]
-        for i in range(inputs.shape[0]):
-            args = tuple(a[i:i + 1] if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == inputs.shape[0]
-                         else a for a in model.forward_args)
-            index, k = feature_index(inputs[i], params["pad_id"], params["special_ids"],
-                                     None if word_ids is None else word_ids[i])
-            values, extra = (self.fit(model, inputs[i:i + 1], args, index, k, None if target is None else target[i],
-                                      generator, params) if k else (torch.zeros(0, dtype=torch.float64), {}))
-            rows.append(spread(values, index, inputs.shape[1]))
-            coefficients.append(values.tolist())
-            extras.append(extra)
-        attributions = torch.stack(rows).to(torch.get_default_dtype()).to(inputs.device)
-        merged = {key: [e.get(key) for e in extras] for key in (extras[0] if extras else {})}
-        return foxlike.Features(attributions, {"coefficients": coefficients, **merged})
+def explain_each(model, inputs, target, fit, pad_id, special_ids, word_ids, removal, seed) -> foxlike.Features:
+    """The text perturbation loop: ``fit(model, perturb, k, target, generator) -> (values, extras)``
+    gives one sample's value per feature; they are spread over its tokens."""
+    check_token_ids(inputs)
+    generator = torch.Generator().manual_seed(seed)
+    rows, coefficients, extras = [], [], []
+    for i, ids, sample_target, args in each_sample(inputs, target, model.forward_args):
+        index, k = feature_index(ids[0], pad_id, special_ids, None if word_ids is None else word_ids[i])
+        values, extra = (fit(model, tokens_off(ids[0], args, index, removal, pad_id), k, sample_target, generator)
+                         if k else (torch.zeros(0, dtype=torch.float64), {}))
+        rows.append(spread(values, index, inputs.shape[1]))
+        coefficients.append(values.tolist())
+        extras.append(extra)
+    attributions = torch.stack(rows).to(torch.get_default_dtype()).to(inputs.device)
+    merged = {key: [e.get(key) for e in extras] for key in (extras[0] if extras else {})}
+    return foxlike.Features(attributions, {"coefficients": coefficients, **merged})
 
 
-class Lime(_TextPerturbation):
+class Lime(foxlike.Explainer):
     """LIME over tokens or words: a weighted linear surrogate of the scores with features removed.
 
-    See ``foxlike.toolkit.surrogates`` for the kernel; ``removal`` is "pad" or "drop".
+    See :mod:`foxlike.toolkit.surrogates` for the kernel; ``removal`` is "pad" or "drop".
     """
 
     name = "nlp.lime"
+    modality = "nlp"
 
     def calculate_features(self, model, inputs, target, n_samples=200, pad_id=0, special_ids=(), word_ids=None,
                            removal="pad", kernel_width=0.25, ridge=0.0, perturbations_per_eval=64, seed=0):
-        return self.explain_each(model, inputs, target, locals())
+        def fit(model, perturb, k, target, generator):
+            return lime_values(model, perturb, k, target, n_samples, generator, kernel_width, ridge,
+                               perturbations_per_eval), {}
 
-    def fit(self, model, ids, args, index, k, target, generator, params):
-        coalitions = lime_coalitions(k, params["n_samples"], generator)
-        scores = scores_for(model, ids[0], args, index, coalitions.to(ids.device), target, params["removal"],
-                            params["pad_id"], params["perturbations_per_eval"])
-        return lime_fit(coalitions, scores, params["kernel_width"], params["ridge"]), {}
+        return explain_each(model, inputs, target, fit, pad_id, special_ids, word_ids, removal, seed)
 
 
-class KernelShap(_TextPerturbation):
+class KernelShap(foxlike.Explainer):
     """Kernel SHAP over tokens or words, with paired coalitions (exact when there are few features).
 
     ``removal`` is "pad" or "drop"; ``paired=False`` draws independently.
     """
 
     name = "nlp.kernel_shap"
+    modality = "nlp"
 
     def calculate_features(self, model, inputs, target, n_samples=256, pad_id=0, special_ids=(), word_ids=None,
                            removal="pad", paired=True, perturbations_per_eval=64, seed=0):
-        return self.explain_each(model, inputs, target, locals())
+        def fit(model, perturb, k, target, generator):
+            values, exact = kernel_shap_values(model, perturb, k, target, n_samples, generator, paired,
+                                               perturbations_per_eval)
+            return values, {"exact": exact}
 
-    def fit(self, model, ids, args, index, k, target, generator, params):
-        coalitions, weights, exact = shap_coalitions(k, params["n_samples"], generator, params["paired"])
-        ends = torch.tensor([[1] * k, [0] * k], dtype=torch.int8)
-        scores = scores_for(model, ids[0], args, index, torch.cat([ends, coalitions]).to(ids.device), target,
-                            params["removal"], params["pad_id"], params["perturbations_per_eval"])
-        return shapley_fit(coalitions, scores[2:], weights, float(scores[0]), float(scores[1])), {"exact": exact}
+        return explain_each(model, inputs, target, fit, pad_id, special_ids, word_ids, removal, seed)

@@ -5,7 +5,7 @@ from torch import nn
 
 import foxlike
 from foxlike.model import ExplainedModel
-from foxlike_cv.chunking import bytes_per_row, rows_per_chunk
+from foxlike.toolkit.chunking import bytes_per_row, rows_per_chunk
 from tests.models import Quadratic
 
 

@@ -4,7 +4,7 @@ import torch
 
 import foxlike
 from foxlike.model import ExplainedModel
-from foxlike_cv.layers import last_conv_layer
+from foxlike.toolkit.layers import last_conv_layer
 from tests.cv.models import NoConv, ReversedRegistration
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from foxlike import ParameterError
+from ..errors import ParameterError
 
 
 def last_conv_layer(model, inputs) -> nn.Module:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from foxlike.toolkit.probes import remembered, signature
+from .probes import remembered, signature
 
 #: The default budget on the CPU. Larger chunks are slower there, not faster: resnet18 IG on 2 cores
 #: took 3.45, 3.31, 3.66 and 4.36 s in chunks of 10, 20, 40 and 80 rows at 224 px (260 MiB to 2 GiB

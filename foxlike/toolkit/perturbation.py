@@ -1,0 +1,59 @@
+"""The loop every surrogate explainer shares: one sample at a time, coalitions scored in chunks, a fit.
+
+A perturbation explainer switches a sample's features on and off (a
+coalition is a 0/1 row over its features), asks the model for the target's
+score on each perturbed copy, and fits a surrogate to the scores. How a
+feature is switched off (a superpixel set to a reference, a token replaced
+by padding, a column taken from background rows) is the modality's
+``perturb``; the rest is here, for foxlike's plugins and any other.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import torch
+
+from .rows import rows_of
+from .surrogates import lime_coalitions, lime_fit, shap_coalitions, shapley_fit
+
+#: ``perturb(coalitions) -> (inputs, forward_args)``: the model's inputs for a chunk of coalitions (S, k).
+Perturb = Callable[[torch.Tensor], tuple]
+
+
+def each_sample(inputs: torch.Tensor, target, forward_args: tuple) -> Iterator[tuple]:
+    """``(i, sample, target_i, args_i)`` for every sample: the sample as a batch of one, its own target
+    (``None`` for single-output models) and its own rows of the batched forward arguments."""
+    for i in range(inputs.shape[0]):
+        yield (i, inputs[i:i + 1], None if target is None else target[i],
+               rows_of(forward_args, slice(i, i + 1), inputs.shape[0]))
+
+
+def scores(model, perturb: Perturb, coalitions: torch.Tensor, target, per_eval: int) -> torch.Tensor:
+    """The target's score (float64, on the CPU) for every coalition, ``per_eval`` model rows at a time."""
+    found = []
+    for chunk in coalitions.split(per_eval):
+        batch, args = perturb(chunk)
+        with torch.no_grad():
+            output = model(batch, *args).reshape(len(chunk), -1)
+        found.append(output[:, 0] if target is None else output[:, int(target)])
+    return torch.cat(found).double().cpu()
+
+
+def lime_values(model, perturb: Perturb, n_features: int, target, n_samples: int, generator: torch.Generator,
+                kernel_width: float, ridge: float, per_eval: int) -> torch.Tensor:
+    """LIME's coefficient per feature for one sample (:func:`foxlike.toolkit.surrogates.lime_fit`)."""
+    coalitions = lime_coalitions(n_features, n_samples, generator)
+    return lime_fit(coalitions, scores(model, perturb, coalitions, target, per_eval), kernel_width, ridge)
+
+
+def kernel_shap_values(model, perturb: Perturb, n_features: int, target, n_samples: int,
+                       generator: torch.Generator, paired: bool, per_eval: int) -> tuple[torch.Tensor, bool]:
+    """Kernel SHAP's value per feature for one sample, and whether they are exact (every coalition used).
+
+    The all-in and all-out coalitions are scored first: the values are fitted to add up to their
+    difference (:func:`foxlike.toolkit.surrogates.shapley_fit`).
+    """
+    coalitions, weights, exact = shap_coalitions(n_features, n_samples, generator, paired)
+    ends = torch.tensor([[1] * n_features, [0] * n_features], dtype=torch.int8)
+    found = scores(model, perturb, torch.cat([ends, coalitions]), target, per_eval)
+    return shapley_fit(coalitions, found[2:], weights, float(found[0]), float(found[1])), exact
