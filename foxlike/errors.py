@@ -56,23 +56,36 @@ class ModelNotSupportedError(FoxlikeError):
 
 
 class ExplainerError(FoxlikeError):
-    """An explainer raised while computing attributions."""
+    """An explainer raised while computing attributions.
+
+    ``explanations`` holds the explainers' results computed before it in the same call (strict mode).
+    """
 
     def __init__(self, explainer: str, cause: BaseException):
         self.explainer, self.cause = explainer, cause
+        self.explanations: dict = {}
         super().__init__(f"Explainer {explainer!r} failed: {type(cause).__name__}: {cause}")
 
 
 class ValidationError(FoxlikeError):
-    """An explanation failed one of its checks (strict mode)."""
+    """An explanation failed one of its checks (strict mode).
+
+    ``explanations`` holds the explainers' results computed before it in the same call, so that one
+    failed check does not throw the others' work away.
+    """
 
     def __init__(self, explainer: str, failed: list):
         self.explainer, self.failed = explainer, failed
+        self.explanations: dict = {}
         details = "; ".join(f"{c.name}: {c.message}" for c in failed)
         super().__init__(
             f"Explanation from {explainer!r} failed validation: {details}. "
             "Pass strict=False to record failed checks as warnings instead of raising."
         )
+
+
+class RecordedError(FoxlikeError):
+    """An error read back from a result record (a shard file): its message, as it was recorded."""
 
 
 class ConfigError(FoxlikeError, ValueError):

@@ -24,6 +24,8 @@ class Explainer:
     completeness: ClassVar[bool] = False
     #: What a failed completeness check suggests to the user.
     completeness_hint: ClassVar[str] = "raise n_steps or check the baseline"
+    #: The registered target explained when the user gives none (``None``: the argmax of the output).
+    default_target: ClassVar[str | None] = None
 
     def calculate_features(self, model, inputs, target, **params):
         """Return the attributions for ``inputs`` as a tensor.

@@ -7,50 +7,36 @@ from __future__ import annotations
 
 import time
 import warnings
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable
 
 import torch
 
-from . import plugins
+from . import plugins, shared_models
 from .errors import ExplainerError, FoxlikeError, FoxlikeWarning, InputError, ParameterError, ValidationError
 from .explainer import Explainer
 from .explanation import Explanation, Features
 from .metric import Metric
 from .model import ExplainedModel
 from .outputs import resolve_output
-from .model_state import ModelState
-from .targets import resolve_target
+from .specs import Spec, resolve
+from .targets import ScoreTarget, TargetContext, resolve_target
 from .validation import Tolerance, validate
 
 
-def _resolve(specs, kind: str, base: type) -> list[tuple[object, dict]]:
-    """Names or classes, listed or mapped to their parameters, as (instance, parameters) pairs.
-
-    Parameters are checked against the class before any work is done.
-    """
-    if isinstance(specs, (str, type)):
-        specs = [specs]
-    items: Iterable = specs.items() if isinstance(specs, Mapping) else ((spec, {}) for spec in specs)
-    resolved = []
-    for spec, params in items:
-        cls = spec if isinstance(spec, type) else plugins.lookup(kind, spec)
-        if not (isinstance(cls, type) and issubclass(cls, base)):
-            raise ParameterError(f"{spec!r} is not a foxlike.{base.__name__} subclass.")
-        params = dict(params or {})
-        cls.check_parameters(params)
-        resolved.append((cls(), params))
-    return resolved
-
-
-def _resolve_explainers(explainers) -> list[tuple[Explainer, dict]]:
+def resolve_explainers(explainers) -> list[Spec]:
+    """The explainers to run as specs; an empty or missing choice says what is installed."""
     if explainers is None:
         known = ", ".join(plugins.registry().explainers) or "(none installed)"
         raise ParameterError(f"Name the explainers to run, for example explainers=['cv.integrated_gradients']. "
                              f"Installed: {known}.")
-    resolved = _resolve(explainers, "explainers", Explainer)
+    resolved = resolve(explainers, "explainers", Explainer)
     if not resolved:
         raise ParameterError("explainers is empty: name at least one explainer to run.")
     return resolved
+
+
+def resolve_metrics(metrics) -> list[Spec]:
+    return resolve(metrics, "metrics", Metric) if metrics else []
 
 
 def _attributions(result):
@@ -80,14 +66,14 @@ class Explaining:
         if not isinstance(model, torch.nn.Module):
             raise InputError(f"foxlike explains torch.nn.Module models, got {type(model).__name__}.")
         self.model = model
-        self.explainers = _resolve_explainers(explainers)
-        self.metrics = _resolve(metrics, "metrics", Metric) if metrics else []
+        self.explainers = resolve_explainers(explainers)
+        self.metrics = resolve_metrics(metrics)
         self.output_name, self.transform = resolve_output(output)
         self.target = target
         self.strict = strict
         self.tolerance = Tolerance(rtol, atol)
-        self._state: ModelState | None = None
-        self._grad_enabled: bool | None = None
+        self._entered = 0
+        self._grad_enabled: list[bool] = []
 
     def __enter__(self) -> "Explaining":
         if torch.is_inference_mode_enabled():
@@ -96,36 +82,62 @@ class Explaining:
                 "inference mode forbids for good. Use torch.no_grad() (foxlike re-enables gradients inside) "
                 "or no guard at all."
             )
-        self._state = ModelState.capture(self.model)
-        self._grad_enabled = torch.is_grad_enabled()
-        self.model.eval()
+        shared_models.enter(self.model)
+        self._entered += 1
+        self._grad_enabled.append(torch.is_grad_enabled())
         torch.set_grad_enabled(True)
         return self
 
     def __exit__(self, *exc_info) -> None:
-        torch.set_grad_enabled(self._grad_enabled)
-        self._state.restore()
-        self._state = None
+        torch.set_grad_enabled(self._grad_enabled.pop())
+        self._entered -= 1
+        shared_models.leave(self.model)
 
     def __call__(self, inputs, *args, **kwargs) -> tuple[Any, dict[str, Explanation]]:
         """Run the model once on ``inputs`` and explain that prediction with every explainer."""
-        if self._state is None:
+        if not self._entered:
             raise FoxlikeError("Call the explaining model inside its `with foxlike.explain(...)` block.")
         _check_inputs(self.model, inputs)
         input_requires_grad = inputs.requires_grad
+        explanations: dict[str, Explanation] = {}
         try:
-            output = self._forward(inputs, args, kwargs)
-            with torch.no_grad():
-                scores = self.transform(output)
-            target, source = resolve_target(self.target, scores)
-            model = ExplainedModel(self.model, self.transform, self.output_name, args, kwargs)
-            explanations = {
-                explainer.name: self._run(explainer, params, model, inputs, target, source, scores)
-                for explainer, params in self.explainers
-            }
+            with shared_models.calling(self.model), torch.enable_grad():
+                output = self._forward(inputs, args, kwargs)
+                with torch.no_grad():
+                    scores = self.transform(output)
+                targets = self._targets(scores, inputs, args, kwargs)
+                for spec in self.explainers:
+                    target, source, model = targets[self._target_key(spec)]
+                    explanations[spec.name] = self._run(spec, model, inputs, target, source, scores)
+        except (ValidationError, ExplainerError) as exc:
+            # what was computed before the failure (and the failed explanation itself), kept for the caller
+            exc.explanations = {**explanations, **exc.explanations}
+            raise
         finally:
             inputs.requires_grad_(input_requires_grad)
         return output, explanations
+
+    def _target_key(self, spec: Spec):
+        """Explainers share one resolution of the user's target; with none, of their class's default."""
+        return "given" if self.target is not None else spec.cls.default_target
+
+    def _targets(self, scores, inputs, args, kwargs) -> dict:
+        """Each distinct target resolved once: key -> (target, source, the model view explainers get)."""
+        context = TargetContext(inputs, tuple(args) + tuple(kwargs.values()),
+                                lambda x, *a: self.transform(self.model(x, *a[:len(args)],
+                                                                        **dict(zip(kwargs, a[len(args):])))))
+        resolved = {}
+        for spec in self.explainers:
+            key = self._target_key(spec)
+            if key in resolved:
+                continue
+            target, source = resolve_target(self.target if self.target is not None else key, scores, context)
+            if self.target is None and key is not None:
+                source = f"{source} ({spec.cls.__name__}'s default)"
+            score = target if isinstance(target, ScoreTarget) else None
+            model = ExplainedModel(self.model, self.transform, self.output_name, args, kwargs, score)
+            resolved[key] = (target, source, model)
+        return resolved
 
     def _forward(self, inputs, args, kwargs):
         """The one forward pass; its failure names the inputs it got.
@@ -144,12 +156,15 @@ class Explaining:
                 "arguments the model expects."
             ) from exc
 
-    def _run(self, explainer, params, model, inputs, target, source, scores) -> Explanation:
-        explanation = Explanation(explainer.name, None, target, source, self.output_name, params)
+    def _run(self, spec: Spec, model, inputs, target, source, scores) -> Explanation:
+        explanation = Explanation(spec.name, None, target, source, self.output_name, spec.params,
+                                  batch_size=inputs.shape[0])
+        explainer = spec.instance
+        explainer_target = None if isinstance(target, ScoreTarget) else target
         started = time.perf_counter()
         try:
             result = plugins.plugin_manager().hook.calculate_features(
-                explainer=explainer, model=model, inputs=inputs, target=target, params=params
+                explainer=explainer, model=model, inputs=inputs, target=explainer_target, params=spec.params
             )
         except FoxlikeError as exc:
             if self.strict:
@@ -157,8 +172,8 @@ class Explaining:
             return self._failed(explanation, exc, started)
         except Exception as exc:  # noqa: BLE001 - say which explainer failed
             if self.strict:
-                raise ExplainerError(explainer.name, exc) from exc
-            return self._failed(explanation, ExplainerError(explainer.name, exc), started)
+                raise ExplainerError(spec.name, exc) from exc
+            return self._failed(explanation, ExplainerError(spec.name, exc), started)
         if inputs.is_cuda:
             torch.cuda.synchronize(inputs.device)
         explanation.seconds = time.perf_counter() - started
@@ -166,42 +181,49 @@ class Explaining:
             explanation.extras = result.extras
         result = _attributions(result)
         if not isinstance(result, torch.Tensor):
-            exc = ExplainerError(explainer.name, TypeError(f"returned {type(result).__name__}, not a torch.Tensor"))
+            exc = ExplainerError(spec.name, TypeError(f"returned {type(result).__name__}, not a torch.Tensor"))
             if self.strict:
                 raise exc
             return self._failed(explanation, exc, started)
         explanation.attributions = result.detach()
-        explanation.checks = validate(explainer, explanation.attributions, inputs, params, model, scores, target,
-                                      self.tolerance)
+        if model.score is not None:  # the explained quantity is the score, not a column of the output
+            with torch.no_grad():
+                scores = model(inputs, *model.forward_args)
+        explanation.checks = validate(explainer, explanation.attributions, inputs, spec.params, model, scores,
+                                      explainer_target, self.tolerance)
         failed = [c for c in explanation.checks if not c.passed]
         if failed and self.strict:
-            raise ValidationError(explainer.name, failed)
+            error = ValidationError(spec.name, failed)
+            error.explanations[spec.name] = explanation
+            raise error
         for message in explanation.warnings:
-            warnings.warn(f"{explainer.name}: {message}", FoxlikeWarning, stacklevel=4)
+            warnings.warn(f"{spec.name}: {message}", FoxlikeWarning, stacklevel=4)
         if self.metrics and explanation.passed:
-            self._measure(explanation, explainer, params, model, inputs, target)
+            self._measure(explanation, explainer, spec.params, model, inputs, explainer_target)
         return explanation
 
     def _measure(self, explanation, explainer, params, model, inputs, target) -> None:
-        """Run the requested metrics on a validated explanation."""
+        """Run the requested metrics on a validated explanation.
+
+        They re-explain through the same ``calculate_features`` hook, so a plugin's wrapper sees these
+        explanations too.
+        """
         hook = plugins.plugin_manager().hook.calculate_features
 
         def reexplain(other_inputs, other_model=None, target=target):
-            seen = model if other_model is None else ExplainedModel(
-                other_model, model.transform, model.output, model.forward_args[: model._n_args],
-                dict(zip(model._kwarg_names, model.forward_args[model._n_args:])))
+            seen = model if other_model is None else model.with_model(other_model)
             result = hook(explainer=explainer, model=seen, inputs=other_inputs, target=target, params=params)
             return _attributions(result).detach()
 
-        for metric, metric_params in self.metrics:
+        for spec in self.metrics:
             try:
-                explanation.metrics[metric.name] = metric.compute(model, inputs, explanation, reexplain,
-                                                                  **metric_params)
+                explanation.metrics[spec.name] = spec.instance.compute(model, inputs, explanation, reexplain,
+                                                                       **spec.params)
             except Exception as exc:  # noqa: BLE001 - lenient mode records it and goes on
                 if self.strict:
                     raise
-                explanation.metric_errors[metric.name] = f"{type(exc).__name__}: {exc}"
-                warnings.warn(f"{explainer.name}: metric {metric.name!r} failed: {type(exc).__name__}: {exc}",
+                explanation.metric_errors[spec.name] = f"{type(exc).__name__}: {exc}"
+                warnings.warn(f"{explanation.explainer}: metric {spec.name!r} failed: {type(exc).__name__}: {exc}",
                               FoxlikeWarning, stacklevel=4)
 
     def _failed(self, explanation: Explanation, error: BaseException, started: float) -> Explanation:
@@ -218,13 +240,19 @@ def explain(model, explainers=None, target=None, output: str | Callable = "logit
     ``explainers`` is a list of registered names (or Explainer classes), or a
     mapping from name to that explainer's parameters. ``target`` is what to
     explain: an int, one index per sample, ``"argmax"`` or another registered
-    name, or a callable on the output; ``None`` explains the argmax of
+    name, or a callable on the output (which may return a
+    :class:`foxlike.targets.ScoreTarget`); ``None`` explains the argmax of
     multi-class outputs. ``output`` chooses what is attributed: ``"logits"``,
     ``"softmax"``, ``"log_softmax"``, ``"sigmoid"`` or a callable. ``strict``
-    raises on a failed check or explainer; ``strict=False`` records it in the
-    result (and warns) and carries on. ``rtol`` and ``atol`` bound the
-    completeness check of path methods. ``metrics`` (names, or a mapping from
-    name to parameters) are computed for every explanation that passed its
-    checks, into ``explanation.metrics``.
+    raises on a failed check or explainer (the error's ``explanations`` holds
+    what was computed before it); ``strict=False`` records it in the result
+    (and warns) and carries on. ``rtol`` and ``atol`` bound the completeness
+    check of path methods. ``metrics`` (names, or a mapping from name to
+    parameters) are computed for every explanation that passed its checks,
+    into ``explanation.metrics``.
+
+    Several threads may explain one model at once: its state is captured by
+    the first block and restored by the last, and calls on it run one at a
+    time (:mod:`foxlike.shared_models`).
     """
     return Explaining(model, explainers, target, output, strict, rtol, atol, metrics)

@@ -1,8 +1,16 @@
-"""What an explanation run produces."""
+"""What an explanation run produces, and the one record of it that shards, reports and servers read.
+
+An :class:`Explanation` is one explainer's result for a batch; ``sample(i)``
+is the same record for one of its samples, and ``to_record()`` /
+``from_record()`` turn either into plain tensors, numbers and strings (what a
+shard file holds) and back.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from .errors import RecordedError
 
 
 @dataclass
@@ -27,9 +35,17 @@ class Check:
     value: Any = None
 
 
+def _storable(extras: dict) -> dict:
+    """The extras a record keeps: tensors (moved to the CPU) and plain numbers and strings."""
+    import torch
+
+    return {name: value.detach().cpu() if isinstance(value, torch.Tensor) else value
+            for name, value in extras.items() if isinstance(value, (torch.Tensor, int, float, str, bool))}
+
+
 @dataclass
 class Explanation:
-    """One explainer's result for one batch."""
+    """One explainer's result for one batch (or, from :meth:`sample`, for one of its samples)."""
 
     explainer: str
     attributions: Any
@@ -38,12 +54,14 @@ class Explanation:
     output: str
     parameters: dict[str, Any]
     checks: list[Check] = field(default_factory=list)
+    #: seconds the explainer took for the whole batch of ``batch_size`` samples
     seconds: float = 0.0
     extras: dict[str, Any] = field(default_factory=dict)
     error: BaseException | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
     #: metric name -> why it could not be computed (lenient mode; strict mode raises)
     metric_errors: dict[str, str] = field(default_factory=dict)
+    batch_size: int = 0
 
     @property
     def passed(self) -> bool:
@@ -57,6 +75,61 @@ class Explanation:
         if self.error is not None:
             found.insert(0, f"error: {type(self.error).__name__}: {self.error}")
         return found
+
+    @property
+    def target_description(self) -> list:
+        """Per sample, what was explained when the target is a score (a region, a detection), else ``[]``."""
+        return list(getattr(self.target, "describe", []) or [])
+
+    def sample(self, index: int) -> "Explanation":
+        """This explanation for sample ``index`` alone: attributions, target and metrics of that row (checks,
+        extras and seconds stay the batch's)."""
+        import torch
+
+        def row(value):
+            return value[index] if isinstance(value, torch.Tensor) and value.dim() else value
+
+        target = self.target
+        if isinstance(target, torch.Tensor) and target.dim():
+            target = target[index]
+        return replace(self, attributions=row(self.attributions), target=target,
+                       metrics={name: row(values) for name, values in self.metrics.items()})
+
+    def to_record(self) -> dict:
+        """Plain tensors (on the CPU), numbers and strings: what a shard file holds (torch.load with
+        ``weights_only=True`` reads it back)."""
+        import torch
+
+        def cpu(value):
+            return value.detach().cpu() if isinstance(value, torch.Tensor) else value
+
+        return {
+            "attributions": cpu(self.attributions),
+            "target": cpu(self.target) if isinstance(self.target, torch.Tensor) else None,
+            "target_description": [str(d) for d in self.target_description],
+            "target_source": self.target_source,
+            "checks": [{"name": c.name, "passed": bool(c.passed), "message": str(c.message)} for c in self.checks],
+            "error": None if self.error is None else str(self.error),
+            "seconds": self.seconds,
+            "batch_size": self.batch_size,
+            "extras": _storable(self.extras),
+            "metrics": {metric: cpu(values) for metric, values in self.metrics.items()},
+            "metric_errors": dict(self.metric_errors),
+        }
+
+    @classmethod
+    def from_record(cls, explainer: str, record: dict, parameters: dict | None = None,
+                    output: str = "") -> "Explanation":
+        """The explanation :meth:`to_record` wrote (an error comes back as a :class:`RecordedError`)."""
+        attributions = record["attributions"]
+        return cls(
+            explainer, attributions, record["target"], record["target_source"], output, dict(parameters or {}),
+            checks=[Check(c["name"], c["passed"], c["message"]) for c in record["checks"]],
+            seconds=record["seconds"], extras=dict(record.get("extras", {})),
+            error=None if record["error"] is None else RecordedError(record["error"]),
+            metrics=dict(record.get("metrics", {})), metric_errors=dict(record.get("metric_errors", {})),
+            batch_size=record.get("batch_size") or (len(attributions) if attributions is not None else 0),
+        )
 
     def __repr__(self) -> str:
         shape = tuple(self.attributions.shape) if hasattr(self.attributions, "shape") else None

@@ -16,10 +16,14 @@ class ExplainedModel(torch.nn.Module):
     ``additional_forward_args`` expects (Captum repeats their batch rows for
     every interpolation step); keyword arguments the user passed, such as an
     ``attention_mask``, are turned back into keywords for the real model.
+
+    With a :class:`foxlike.targets.ScoreTarget` its forward returns that
+    score, ``(rows, 1)``, and the target's per-sample tensors ride at the end
+    of ``forward_args``, so every explainer explains the score unchanged.
     """
 
     def __init__(self, model: torch.nn.Module, transform: Callable, output: str,
-                 args: tuple = (), kwargs: dict | None = None):
+                 args: tuple = (), kwargs: dict | None = None, score=None):
         super().__init__()
         self.model = model
         self.transform = transform
@@ -27,10 +31,27 @@ class ExplainedModel(torch.nn.Module):
         kwargs = kwargs or {}
         self._n_args = len(args)
         self._kwarg_names = tuple(kwargs)
-        self.forward_args: tuple = tuple(args) + tuple(kwargs.values())
+        self.score = score
+        self.forward_args: tuple = tuple(args) + tuple(kwargs.values()) + (tuple(score.per_sample) if score else ())
+
+    @property
+    def user_args(self) -> tuple:
+        """The forward arguments the user passed (positional, then keyword values), without a score's."""
+        return self.forward_args[: self._n_args + len(self._kwarg_names)]
+
+    def with_model(self, model: torch.nn.Module) -> "ExplainedModel":
+        """The same view (transform, forward arguments, score) of another model: a randomised copy, say."""
+        args = self.forward_args[: self._n_args]
+        kwargs = dict(zip(self._kwarg_names, self.forward_args[self._n_args:]))
+        return ExplainedModel(model, self.transform, self.output, args, kwargs, self.score)
 
     def forward(self, inputs, *forward_args):
-        return self.transform(self.call_model(inputs, *forward_args))
+        if self.score is None:
+            return self.transform(self.call_model(inputs, *forward_args))
+        used = self._n_args + len(self._kwarg_names)
+        user, per_sample = forward_args[:used], forward_args[used:]
+        score = self.score.forward(lambda x: self.transform(self.call_model(x, *user)), inputs, *per_sample)
+        return score.reshape(score.shape[0], -1)
 
     def first_sample(self, inputs) -> tuple:
         """The first row of ``inputs`` and of every forward argument batched with it."""
@@ -66,9 +87,10 @@ class ExplainedModel(torch.nn.Module):
         return next((name for name, module in self.model.named_modules() if module is layer), "?")
 
     def call_model(self, inputs, *forward_args):
-        """The user's model itself (no output transform) on ``inputs`` and ``forward_args``."""
+        """The user's model itself (no output transform) on ``inputs`` and ``forward_args``
+        (a score's per-sample tensors at their end, if any, are left out)."""
         args = forward_args[: self._n_args]
-        kwargs = dict(zip(self._kwarg_names, forward_args[self._n_args:]))
+        kwargs = dict(zip(self._kwarg_names, forward_args[self._n_args:self._n_args + len(self._kwarg_names)]))
         return self.model(inputs, *args, **kwargs)
 
     @property

@@ -1,16 +1,75 @@
-"""What to explain: turning the user's ``target`` into one class index per sample.
+"""What to explain: the user's ``target`` turned into one class index per sample, or into a score.
 
 Accepted: an int (every sample), a per-sample list, tuple or tensor, a
-callable ``f(output) -> indices``, or a name registered through the
-``register_targets`` hook (``"argmax"`` and ``"argmin"`` in :mod:`foxlike.builtin`). ``None`` on a
-multi-class output means argmax, and the result says so.
+callable ``f(output)`` (or ``f(output, context)``), or a name registered
+through the ``register_targets`` hook (``"argmax"`` and ``"argmin"`` in
+:mod:`foxlike.builtin`). ``None`` on a multi-class output means argmax, and
+the result says so.
+
+A callable or registered target may also return a :class:`ScoreTarget`: the
+explained quantity is then not a column of an ``(N, classes)`` output but a
+score computed from the output (a class's logits summed over a region of a
+segmentation map, the score of one detection, the log-probability of a
+continuation), and every explainer explains that score.
 """
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from .errors import TargetError
 from .plugins import lookup
+
+
+@dataclass
+class TargetContext:
+    """What a target function may need beyond the output: the batch and a way to run the model again.
+
+    ``run(inputs, *forward_args)`` runs the user's model and the output transform (no gradients);
+    ``forward_args`` are the batch's own (with one row per sample where batched).
+    """
+
+    inputs: Any
+    forward_args: tuple
+    run: Callable
+
+
+@dataclass
+class ScoreTarget:
+    """A target that is a score per sample rather than a class index.
+
+    ``forward(call, inputs, *per_sample)`` returns every row's score, shaped ``(rows,)`` or ``(rows, 1)``;
+    ``call(x)`` runs the user's model (with its forward arguments) and the output transform on ``x``.
+    ``per_sample`` holds tensors with one row per sample (a region mask, a detection's class and box, a
+    continuation's token ids). They travel with the inputs through every explainer as forward arguments,
+    which Captum and the toolkit expand with the inputs, so the rows of any expanded batch (IG's
+    interpolation steps, LIME's perturbed copies) see their own sample's. ``describe`` says per sample
+    what is explained, for the result and the report.
+    """
+
+    forward: Callable
+    per_sample: tuple = ()
+    describe: list = field(default_factory=list)
+
+    @classmethod
+    def from_output(cls, score: Callable, per_sample: tuple = (), describe: list | None = None) -> "ScoreTarget":
+        """A score of the transformed output alone: ``score(output, *per_sample) -> (rows,)``."""
+        return cls(lambda call, inputs, *rows: score(call(inputs), *rows), tuple(per_sample), list(describe or []))
+
+
+def _call_target(function: Callable, output, context: TargetContext | None):
+    """``function(output)``, or ``function(output, context)`` when it takes a second argument."""
+    import torch
+
+    try:
+        takes_context = len([p for p in inspect.signature(function).parameters.values()
+                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]) >= 2
+    except (TypeError, ValueError):  # a builtin without a signature
+        takes_context = False
+    detached = output.detach() if hasattr(output, "detach") else output
+    with torch.no_grad():
+        return function(detached, context) if takes_context else function(detached)
 
 
 def _describe(target: Any) -> str:
@@ -21,15 +80,28 @@ def _describe(target: Any) -> str:
     return "given"
 
 
-def resolve_target(target: Any, output) -> tuple[Any, str]:
-    """Return ``(indices, source)`` for ``target`` against a batch ``output``.
+def resolve_target(target: Any, output, context: TargetContext | None = None) -> tuple[Any, str]:
+    """Return ``(target, source)`` for ``target`` against a batch ``output``.
 
-    ``indices`` is a 1-D long tensor with one class index per sample, or
-    ``None`` when the model has a single output per sample. ``source`` says
-    where the indices came from, for the result ("argmax (default)", ...).
+    ``target`` comes back as a 1-D long tensor with one class index per sample, ``None`` when the model
+    has a single output per sample, or a :class:`ScoreTarget`. ``source`` says where it came from, for the
+    result ("argmax (default)", ...). ``context`` is passed to target functions that take it.
     """
     import torch
 
+    source = _describe(target)
+    if isinstance(target, str):
+        target = lookup("targets", target)
+    if callable(target):
+        target = _call_target(target, output, context)
+        if isinstance(target, ScoreTarget):
+            return target, source
+    if not isinstance(output, torch.Tensor):
+        raise TargetError(
+            f"The model's output is a {type(output).__name__}, not a tensor of scores, so foxlike cannot pick a "
+            "class from it: pass output=<callable> that returns the scores, or a target that returns a "
+            "foxlike.targets.ScoreTarget."
+        )
     if output.dim() == 0:
         raise TargetError("The model returned a scalar; foxlike needs one output row per sample.")
     batch = output.shape[0]
@@ -37,22 +109,23 @@ def resolve_target(target: Any, output) -> tuple[Any, str]:
     if target is None:
         if single:
             return (None if output.dim() == 1 else torch.zeros(batch, dtype=torch.long)), "single output"
+        if output.dim() > 2:
+            raise TargetError(
+                f"Output of shape {tuple(output.shape)} has more than one class dimension, so there is no "
+                "default class to explain: pass output=<callable> that reduces it to (batch, classes), or a "
+                "target that returns a foxlike.targets.ScoreTarget."
+            )
         return output.detach().argmax(dim=-1).reshape(batch), "argmax (default)"
     if output.dim() == 1:
         raise TargetError(
             f"The model returns one value per sample (output shape {tuple(output.shape)}), so there is no "
             f"class to choose: pass target=None instead of {target!r}."
         )
-    source = _describe(target)
-    if isinstance(target, str):
-        target = lookup("targets", target)
-    if callable(target):
-        with torch.no_grad():
-            target = target(output.detach())
     if output.dim() > 2:
         raise TargetError(
             f"Output of shape {tuple(output.shape)} has more than one class dimension; "
-            "pass output=<callable> that reduces it to (batch, classes)."
+            "pass output=<callable> that reduces it to (batch, classes), or a target that returns a "
+            "foxlike.targets.ScoreTarget."
         )
     indices = _as_indices(target, batch, output.device)
     classes = output.shape[-1]

@@ -105,19 +105,20 @@ def load_config(path: str | Path) -> RunConfig:
     return from_mapping(data, source, file_keys())
 
 
-def check_names(config: RunConfig) -> None:
-    """Every explainer, metric, output and named target must be registered; parameters must be taken."""
+def resolve_names(config: RunConfig) -> tuple[list, list]:
+    """The config's explainers and metrics as specs, resolved once for the whole run (every batch reuses
+    them); an unknown name, output or named target, or a parameter not taken, fails here."""
+    from ..explaining import resolve_explainers, resolve_metrics
     from ..plugins import lookup
 
     if not config.explainers:
         raise ParameterError("Name at least one explainer (--explainer NAME, or 'explainers' in the config); "
                              "`foxlike explainers` lists them.")
-    for key in NAMED_TABLES:
-        for name, params in getattr(config, key).items():
-            lookup(key, name).check_parameters(params)
+    explainers, metrics = resolve_explainers(config.explainers), resolve_metrics(config.metrics)
     lookup("outputs", config.output)
     if isinstance(config.target, str):
         lookup("targets", config.target)
+    return explainers, metrics
 
 
 def to_toml(config: RunConfig) -> str:

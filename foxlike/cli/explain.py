@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from ..errors import ConfigError
-from .config import RunConfig, check_names, from_mapping, load_config, tomllib
+from .config import RunConfig, from_mapping, load_config, resolve_names, tomllib
 from .exit_codes import EXIT_CHECKS_FAILED, EXIT_OK
 
 #: The report folder's subfolder for each batch's results as they are written (resuming reads them).
@@ -54,21 +54,21 @@ def settings(args) -> RunConfig:
 
 def run_explain(args) -> int:
     from ..report import write_report
-    from ..report.files import subfolder
-    from ..runner.run import explain_inputs
+    from ..runner.explain_inputs import explain_inputs
+    from ..runner.files import subfolder
     from .inputs import read_inputs
     from .loading import load_model, load_tokenizer
 
     config = settings(args)
-    check_names(config)
+    explainers, metrics = resolve_names(config)
     model = load_model(config.model, config.weights, config.unsafe_load)
     inputs = read_inputs(config.inputs, tokenizer=load_tokenizer(config.tokenizer, model),
                          image_size=config.image_size, channels=config.channels, mean=config.mean, std=config.std)
     labels = config.labels or list(getattr(model, "labels", []) or [])
     Path(config.out).mkdir(parents=True, exist_ok=True)  # before the long part: a bad --out fails at once
-    run = explain_inputs(model, inputs, config.explainers, target=config.target, output=config.output,
+    run = explain_inputs(model, inputs, explainers, target=config.target, output=config.output,
                          batch_size=config.batch_size, quiet=config.quiet, title=f"foxlike: {config.model}",
-                         model_name=config.model, labels=labels, metrics=config.metrics,
+                         model_name=config.model, labels=labels, metrics=metrics,
                          out_dir=subfolder(Path(config.out), BATCHES), fresh=config.fresh)
     report = write_report(config.out, run)
     if run.resumed:

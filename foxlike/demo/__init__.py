@@ -21,7 +21,7 @@ import html
 import time
 from pathlib import Path
 
-from ..report.files import replace_text, subfolder
+from ..runner.files import replace_text, subfolder
 
 #: Image explainers the demo runs when registered, with demo-sized parameters.
 DIGITS_EXPLAINERS = {"cv.integrated_gradients": {"n_steps": 32}, "cv.grad_cam": {},
@@ -43,7 +43,7 @@ def _registered(wanted: dict[str, dict], kind: str = "explainers") -> dict[str, 
 def digits_section(quiet: bool):
     """The digits CNN on eight held-out digits."""
     from ..runner.inputs import Inputs
-    from ..runner.run import explain_inputs
+    from ..runner.explain_inputs import explain_inputs
     from .digits import train_digits_cnn
 
     digits = train_digits_cnn()
@@ -64,7 +64,7 @@ def imagenet_section(quiet: bool):
     from skimage.transform import resize
 
     from ..runner.inputs import Inputs
-    from ..runner.run import explain_inputs
+    from ..runner.explain_inputs import explain_inputs
     from . import efficientnet_lite
 
     if not efficientnet_lite.available():
@@ -91,7 +91,7 @@ def sentiment_section(quiet: bool):
     """
     from ..errors import FoxlikeError
     from ..runner.inputs import tokenize_sentences
-    from ..runner.run import explain_inputs
+    from ..runner.explain_inputs import explain_inputs
 
     explainers = _registered({"nlp.integrated_gradients": {"n_steps": 32}, "nlp.lime": {}, "nlp.kernel_shap": {}})
     if not explainers:

@@ -16,7 +16,7 @@ from .html import REPORT_FILE, write_html
 
 
 def write_report(folder: str | Path, run) -> Path:
-    """Write the report of ``run`` (a :class:`foxlike.runner.run.RunResult`) into ``folder``; returns index.html."""
+    """Write the report of ``run`` (a :class:`foxlike.runner.run_result.RunResult`) into ``folder``; returns index.html."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     write_attributions(folder / ATTRIBUTIONS_FILE, run)

@@ -22,11 +22,32 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .files import replace_file, replace_text
+from ..runner.files import replace_file, replace_text
 
 ATTRIBUTIONS_FILE = "attributions.npz"
 SUMMARY_FILE = "summary.json"
 FORMAT = "foxlike-report/1"
+
+
+def as_array(values) -> Any:
+    """Attributions as a float32 numpy array (``None`` stays ``None``)."""
+    import numpy as np
+
+    if values is None:
+        return None
+    if hasattr(values, "detach"):
+        values = values.detach().float().cpu().numpy()
+    return np.asarray(values, dtype=np.float32)
+
+
+def _number(value) -> float:
+    """A metric's score for one sample (a 0-d tensor or a number) as a float."""
+    return float(value)
+
+
+def checks_of(explanation) -> list[dict]:
+    """The checks of an explanation as the summary writes them."""
+    return [{"name": c.name, "passed": bool(c.passed), "message": str(c.message)} for c in explanation.checks]
 
 
 def _stack(arrays: list, fallback_shape: tuple) -> Any:
@@ -48,11 +69,11 @@ def write_attributions(path: Path, run) -> None:
         "inputs": run.inputs.tensor.detach().cpu().numpy(),
     }
     for name in run.explainers:
-        arrays[name] = _stack([s.explanations[name].attributions for s in run.samples],
+        arrays[name] = _stack([as_array(s.explanations[name].attributions) for s in run.samples],
                                 arrays["inputs"].shape[1:])
         for metric in run.metrics:
             arrays[metric_key(name, metric)] = np.array(
-                [s.explanations[name].metrics.get(metric, np.nan) for s in run.samples], dtype=np.float64)
+                [_number(s.explanations[name].metrics.get(metric, np.nan)) for s in run.samples], dtype=np.float64)
     replace_file(path, lambda handle: np.savez_compressed(handle, **arrays))
 
 
@@ -118,7 +139,8 @@ def summary(run) -> dict:
                 "target_source": s.target_source,
                 "explanations": {
                     name: {"passed": e.passed, "seconds": e.seconds, "batch_size": e.batch_size,
-                           "error": e.error, "checks": e.checks, "metrics": _json_safe(e.metrics),
+                           "error": None if e.error is None else str(e.error), "checks": checks_of(e),
+                           "metrics": {m: _json_safe(_number(v)) for m, v in e.metrics.items()},
                            "metric_errors": e.metric_errors}
                     for name, e in s.explanations.items()
                 },

@@ -11,9 +11,10 @@ import base64
 import html
 from pathlib import Path
 
+from ..runner.files import replace_text
 from ..toolkit import token_colours
 from . import images
-from .files import replace_text
+from .data import as_array
 
 REPORT_FILE = "index.html"
 
@@ -48,8 +49,8 @@ def _img(picture: images.Picture, alt: str) -> str:
 
 
 def _checks(explanation) -> str:
-    rows = [f'<tr><td class="{"pass" if c["passed"] else "fail"}">{"ok" if c["passed"] else "FAILED"}</td>'
-            f'<td>{_e(c["name"])}</td><td>{_e(c["message"])}</td></tr>' for c in explanation.checks]
+    rows = [f'<tr><td class="{"pass" if c.passed else "fail"}">{"ok" if c.passed else "FAILED"}</td>'
+            f'<td>{_e(c.name)}</td><td>{_e(c.message)}</td></tr>' for c in explanation.checks]
     return f'<table class="checks">{"".join(rows)}</table>'
 
 
@@ -57,7 +58,7 @@ def _metrics(run, explanation) -> str:
     if not run.metrics:
         return ""
     unscored = "not scored: the explanation failed or failed a check"
-    values = " · ".join(f"{_e(m)} {explanation.metrics[m]:.4g}" if m in explanation.metrics
+    values = " · ".join(f"{_e(m)} {float(explanation.metrics[m]):.4g}" if m in explanation.metrics
                         else f"{_e(m)} - ({_e(explanation.metric_errors.get(m, unscored))})" for m in run.metrics)
     return f'<p class="metrics">metrics: {values}</p>'
 
@@ -69,9 +70,10 @@ def _panel(run, index: int, name: str, explanation) -> str:
     if explanation.error is not None:
         return f'<div class="panel" data-explainer="{_e(name)}">{head}<p class="fail">{_e(explanation.error)}</p></div>'
     if run.inputs.kind == "image":
-        body = _img(images.explainer_views(run.inputs.pixels[index], explanation.attributions), f"{name} views")
+        body = _img(images.explainer_views(run.inputs.pixels[index], as_array(explanation.attributions)),
+                    f"{name} views")
     else:
-        body = f'<p class="tokens">{token_colours.tokens_html(run.inputs.tokens[index], explanation.attributions)}</p>'
+        body = f'<p class="tokens">{token_colours.tokens_html(run.inputs.tokens[index], as_array(explanation.attributions))}</p>'
     return (f'<div class="panel" data-explainer="{_e(name)}">{head}{body}{_metrics(run, explanation)}'
             f'{_checks(explanation)}</div>')
 
@@ -81,7 +83,7 @@ def _sample(run, index: int, sample) -> str:
                f'(score {sample.score:.3g}, {_e(run.output)}) · target: <b>{_e(run.label(sample.target))}</b> '
                f'({_e(sample.target_source)})</p>')
     side_by_side = ""
-    ready = {n: e.attributions for n, e in sample.explanations.items() if e.attributions is not None}
+    ready = {n: as_array(e.attributions) for n, e in sample.explanations.items() if e.attributions is not None}
     if run.inputs.kind == "image" and len(ready) > 1:
         side_by_side = (f'<div class="side-by-side">'
                         f'{_img(images.side_by_side(run.inputs.pixels[index], ready), "side by side")}</div>')

@@ -17,8 +17,11 @@ from typing import Callable
 
 import torch
 
-from .dataset import DatasetExplanations, Job, load_batch, make_job, prepare, to_device, write_shard
 from ..errors import FoxlikeError, ParameterError
+from .batches import load_batch, to_device
+from .dataset import DatasetExplanations, open_store, settings_for
+from .job import Job
+from .shards import BatchRecord
 
 _copies = threading.local()
 
@@ -36,9 +39,10 @@ def _own_copy(model: torch.nn.Module) -> torch.nn.Module:
 
 
 def explain_batch_task(model: torch.nn.Module, dataset, job: Job, index: int, batch_size: int, device) -> dict:
-    """What one worker runs for batch ``index``: load it, explain it, return the shard."""
+    """What one worker runs for batch ``index``: load it, explain it, return its record as a shard
+    (plain tensors and strings travel back to the client whatever the explainers attached)."""
     inputs, kwargs = to_device(load_batch(dataset, index, batch_size), device)
-    return job.explain_batch(_own_copy(model), inputs, index * batch_size, kwargs)
+    return job.explain_batch(_own_copy(model), inputs, index * batch_size, kwargs).to_shard()
 
 
 def explain_dataset_distributed(model: torch.nn.Module, dataset, explainers, out_dir, batch_size: int = 32,
@@ -65,11 +69,12 @@ def explain_dataset_distributed(model: torch.nn.Module, dataset, explainers, out
 
     if isinstance(dataset, DataLoader):
         raise ParameterError("Pass the DataLoader's .dataset and a batch_size: workers load their batches by index.")
-    job = make_job(explainers, target, output, strict, rtol, atol, metrics)
-    out, manifest, total = prepare(dataset, job, out_dir, batch_size, dataset_id)
+    job = Job.make(explainers, target, output, strict, rtol, atol, metrics)
+    settings, total = settings_for(dataset, job, batch_size, dataset_id)
+    store = open_store(out_dir, settings)
     client = client or get_client()
-    result = DatasetExplanations(out, total, resumed=sorted(manifest.batches))
-    missing = [i for i in range(total) if i not in manifest.batches]
+    result = DatasetExplanations(store.out_dir, total, resumed=sorted(store.batches))
+    missing = [i for i in range(total) if i not in store.batches]
     if not missing:
         return result
     shipped = copy.deepcopy(model).eval() if device is None else copy.deepcopy(model).to(device).eval()
@@ -85,7 +90,7 @@ def explain_dataset_distributed(model: torch.nn.Module, dataset, explainers, out
         try:
             for future in as_completed(futures):
                 index = futures[future]
-                write_shard(out, manifest, index, future.result())
+                store.write(index, BatchRecord.from_shard(future.result(), store.settings))
                 result.computed.append(index)
                 bar.update(1)
         finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from foxlike import ParameterError, UnknownNameError
-from foxlike.cli.config import ConfigError, RunConfig, check_names, from_mapping, load_config, to_toml
+from foxlike.cli.config import ConfigError, RunConfig, resolve_names, from_mapping, load_config, to_toml
 
 
 def test_config_round_trips_through_toml(tmp_path):
@@ -64,12 +64,12 @@ def test_unknown_names_list_the_registered_ones(field, value, message):
     config = RunConfig(explainers={"cv.integrated_gradients": {}})
     setattr(config, field, value)
     with pytest.raises(UnknownNameError, match=message):
-        check_names(config)
+        resolve_names(config)
 
 
 def test_unknown_explainer_parameter_is_refused():
     with pytest.raises(ParameterError, match="does not take parameter\\(s\\) steps"):
-        check_names(RunConfig(explainers={"cv.integrated_gradients": {"steps": 3}}))
+        resolve_names(RunConfig(explainers={"cv.integrated_gradients": {"steps": 3}}))
 
 
 def test_metrics_are_a_list_or_a_table_and_round_trip(tmp_path):
@@ -86,4 +86,4 @@ def test_a_metric_parameter_it_does_not_take_is_an_error():
     config = RunConfig(model="m:f", inputs=["a.png"], explainers={"cv.saliency": {}}, metrics={"deletion": {"step": 3}})
 
     with pytest.raises(ParameterError, match="step"):
-        check_names(config)
+        resolve_names(config)

@@ -11,7 +11,7 @@ import torch
 import foxlike
 from foxlike import cli, plugins
 from foxlike.report import read_attributions, read_summary
-from foxlike.runner.run import fingerprint
+from foxlike.runner.identity import fingerprint
 
 FACTORY = "foxlike.demo.digits:DigitsCNN"
 

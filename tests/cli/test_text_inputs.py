@@ -66,7 +66,7 @@ def test_a_tokenizer_returning_something_else_is_named(returned, problem):
 
 
 def test_the_attention_mask_reaches_the_model_in_every_batch_of_a_run():
-    from foxlike.runner.run import explain_inputs
+    from foxlike.runner.explain_inputs import explain_inputs
     from foxlike.demo.sentiment import MeanPooledClassifier, WordTokenizer
 
     tokenizer = WordTokenizer(["a fine film", "a poor film", "fine"], min_count=1)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import foxlike
-from foxlike.runner.run import explain_inputs
+from foxlike.runner.explain_inputs import explain_inputs
 
 
 class GradientTimesInput(foxlike.Explainer):

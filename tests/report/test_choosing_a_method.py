@@ -10,7 +10,7 @@ import foxlike
 from foxlike import plugins
 from foxlike.runner.inputs import Inputs
 from foxlike.report import read_attributions, read_summary, write_report
-from foxlike.runner.run import explain_inputs
+from foxlike.runner.explain_inputs import explain_inputs
 from tests.metrics.test_metrics import INPUTS, RandomAttributions, TopLeftOnly
 
 EXPLAINERS = {"cv.integrated_gradients": {}, "test.random": {}}

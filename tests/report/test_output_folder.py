@@ -9,7 +9,7 @@ import pytest
 
 from foxlike import InputError
 from foxlike.report import ATTRIBUTIONS_FILE, REPORT_FILE, SUMMARY_FILE, read_summary, write_report
-from foxlike.report.files import replace_text
+from foxlike.runner.files import replace_text
 
 
 def test_links_in_the_report_folder_are_replaced_never_followed(digits_run, tmp_path):

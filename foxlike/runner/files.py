@@ -1,9 +1,10 @@
-"""Writing a report's files so that nothing lands outside the report folder.
+"""Writing files so that a reader never sees half of one and nothing lands outside its folder.
 
-Each file is written to a temporary file in its folder and then renamed over
-its name. A symbolic link already standing at that name (left by an earlier
-run, or planted to redirect the report to ``~/.bashrc``) is replaced, never
-followed; and a reader never sees half a file, even if the run is interrupted.
+Each file is written to a temporary file in its folder, flushed to disk, and
+renamed over its name: after an interruption the old file or the new one is
+there, whole. A symbolic link already standing at that name (left by an
+earlier run, or planted to redirect a report to ``~/.bashrc``) is replaced,
+never followed. Shards, manifests and every report file go through here.
 """
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-#: Permissions of report files (``mkstemp`` alone would make them private to the user).
+from ..errors import InputError
+
+#: Permissions of written files (``mkstemp`` alone would make them private to the user).
 FILE_MODE = 0o644
 
 
@@ -24,6 +27,8 @@ def replace_file(path: Path, write: Callable[[BinaryIO], None]) -> Path:
     try:
         with os.fdopen(descriptor, "wb") as handle:
             write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.chmod(temporary, FILE_MODE)
         os.replace(temporary, path)
     except BaseException:
@@ -41,8 +46,6 @@ def replace_text(path: Path, text: str) -> Path:
 
 def subfolder(parent: Path, name: str) -> Path:
     """``parent/name``, checked to be no link or file (a folder there, or nothing, is fine)."""
-    from ..errors import InputError
-
     path = Path(parent) / name
     if path.is_symlink() or (path.exists() and not path.is_dir()):
         raise InputError(f"{str(path)!r} exists and is not a folder (a link, or a file): remove it or choose "
