@@ -27,14 +27,16 @@ from .explainer import Explainer
 from .explanation import Check, Explanation, Features
 from .hookspecs import hookimpl
 from .metric import Metric
+from .version import __version__
 
-__version__ = "0.1.0"
 
 _LAZY = {
     "compare": "foxlike.comparison",
     "explain": "foxlike.explaining",
     "Explaining": "foxlike.explaining",
     "ExplainedModel": "foxlike.model",
+    "ScoreTarget": "foxlike.targets",
+    "TargetContext": "foxlike.targets",
     "explain_dataset": "foxlike.runner.dataset",
 }
 
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     from .explaining import Explaining, explain
     from .model import ExplainedModel
     from .runner.dataset import explain_dataset
+    from .targets import ScoreTarget, TargetContext
 
 
 def __getattr__(name: str):
@@ -54,8 +57,9 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Check", "ConfigError", "ExplainedModel", "Explainer", "ExplainerError", "Explaining", "Explanation", "Features",
-    "FoxlikeError", "FoxlikeWarning", "InputError", "Metric", "ModelLoadError", "ModelNotSupportedError", "ParameterError",
-    "PluginConflictError", "PluginError", "TargetError", "UnknownNameError", "ValidationError", "__version__",
-    "compare", "explain", "explain_dataset", "hookimpl",
+    "Check", "ConfigError", "ExplainedModel", "Explainer", "ExplainerError", "Explaining", "Explanation",
+    "Features", "FoxlikeError", "FoxlikeWarning", "InputError", "Metric", "ModelLoadError",
+    "ModelNotSupportedError", "ParameterError", "PluginConflictError", "PluginError", "ScoreTarget",
+    "TargetContext", "TargetError", "UnknownNameError", "ValidationError", "__version__", "compare", "explain",
+    "explain_dataset", "hookimpl",
 ]

@@ -63,11 +63,11 @@ class Comparison:
 
 def directions(metrics) -> dict[str, bool]:
     """Whether higher is better, for each metric named (or given as a class) in ``metrics``."""
-    from . import plugins
+    from .plugins import lookup
 
     names = list(metrics) if isinstance(metrics, dict) else [metrics] if isinstance(metrics, (str, type)) else metrics
     return {m if isinstance(m, str) else m.name:
-            (plugins.lookup("metrics", m) if isinstance(m, str) else m).higher_is_better for m in names}
+            (lookup("metrics", m) if isinstance(m, str) else m).higher_is_better for m in names}
 
 
 def compare(model, inputs, explainers, metrics=("deletion", "insertion"), target=None, output="logits",

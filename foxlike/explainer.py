@@ -9,7 +9,8 @@ from .parameters import check_keywords, keyword_parameters, summary
 class Explainer:
     """One attribution method, contributed by a plugin.
 
-    Subclasses set ``name`` (``"<namespace>.<method>"``) and ``modality`` and
+    Subclasses set ``name`` (``"<namespace>.<method>"``) and ``modality``
+    (``"cv"``, ``"nlp"`` or ``"tabular"``: :mod:`foxlike.modalities`) and
     implement :meth:`calculate_features`. The keyword parameters of that method
     are the explainer's parameters: foxlike lists them in ``foxlike
     explainers``, passes the user's values through, and rejects unknown ones
@@ -19,6 +20,9 @@ class Explainer:
 
     name: ClassVar[str] = ""
     modality: ClassVar[str] = ""
+    #: The input form it takes (a key of :data:`foxlike.modalities.FORMS`: "images", "tensors",
+    #: "token_ids", "tables"); ``None`` takes its modality's. Checked before it runs.
+    accepts: ClassVar[str | None] = None
     #: Path methods (Integrated Gradients and kin) set this, and implement
     #: :meth:`baselines`, so that every result gets the completeness check.
     completeness: ClassVar[bool] = False

@@ -11,7 +11,9 @@ from typing import Any, Callable
 
 import torch
 
-from . import plugins, shared_models
+from .modalities import check_inputs
+from .plugins import plugin_manager, registry
+from .shared_models import calling, enter, leave
 from .errors import ExplainerError, FoxlikeError, FoxlikeWarning, InputError, ParameterError, ValidationError
 from .explainer import Explainer
 from .explanation import Explanation, Features
@@ -26,7 +28,7 @@ from .validation import Tolerance, validate
 def resolve_explainers(explainers) -> list[Spec]:
     """The explainers to run as specs; an empty or missing choice says what is installed."""
     if explainers is None:
-        known = ", ".join(plugins.registry().explainers) or "(none installed)"
+        known = ", ".join(registry().explainers) or "(none installed)"
         raise ParameterError(f"Name the explainers to run, for example explainers=['cv.integrated_gradients']. "
                              f"Installed: {known}.")
     resolved = resolve(explainers, "explainers", Explainer)
@@ -82,7 +84,7 @@ class Explaining:
                 "inference mode forbids for good. Use torch.no_grad() (foxlike re-enables gradients inside) "
                 "or no guard at all."
             )
-        shared_models.enter(self.model)
+        enter(self.model)
         self._entered += 1
         self._grad_enabled.append(torch.is_grad_enabled())
         torch.set_grad_enabled(True)
@@ -91,17 +93,19 @@ class Explaining:
     def __exit__(self, *exc_info) -> None:
         torch.set_grad_enabled(self._grad_enabled.pop())
         self._entered -= 1
-        shared_models.leave(self.model)
+        leave(self.model)
 
     def __call__(self, inputs, *args, **kwargs) -> tuple[Any, dict[str, Explanation]]:
         """Run the model once on ``inputs`` and explain that prediction with every explainer."""
         if not self._entered:
             raise FoxlikeError("Call the explaining model inside its `with foxlike.explain(...)` block.")
         _check_inputs(self.model, inputs)
+        for spec in self.explainers:  # before the model runs: a table given to an image method, say
+            check_inputs(spec.cls, inputs, registry().explainers)
         input_requires_grad = inputs.requires_grad
         explanations: dict[str, Explanation] = {}
         try:
-            with shared_models.calling(self.model), torch.enable_grad():
+            with calling(self.model), torch.enable_grad():
                 output = self._forward(inputs, args, kwargs)
                 with torch.no_grad():
                     scores = self.transform(output)
@@ -163,7 +167,7 @@ class Explaining:
         explainer_target = None if isinstance(target, ScoreTarget) else target
         started = time.perf_counter()
         try:
-            result = plugins.plugin_manager().hook.calculate_features(
+            result = plugin_manager().hook.calculate_features(
                 explainer=explainer, model=model, inputs=inputs, target=explainer_target, params=spec.params
             )
         except FoxlikeError as exc:
@@ -208,7 +212,7 @@ class Explaining:
         They re-explain through the same ``calculate_features`` hook, so a plugin's wrapper sees these
         explanations too.
         """
-        hook = plugins.plugin_manager().hook.calculate_features
+        hook = plugin_manager().hook.calculate_features
 
         def reexplain(other_inputs, other_model=None, target=target):
             seen = model if other_model is None else model.with_model(other_model)

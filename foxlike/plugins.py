@@ -25,7 +25,8 @@ from typing import Any
 
 import pluggy
 
-from . import builtin, hookspecs
+import foxlike.builtin as builtin
+import foxlike.hookspecs as hookspecs
 from .registry import BLOCK_HINT, Registry, collect
 
 ENTRY_POINT_GROUP = "foxlike"
@@ -61,7 +62,7 @@ def _names_from_env(variable: str) -> set[str] | None:
 
 
 def _foxlike_version() -> str:
-    from . import __version__
+    from .version import __version__
 
     return __version__
 

@@ -57,14 +57,14 @@ def by_name(specs, what: str = "explainers") -> dict[Any, dict]:
 def resolve(specs, kind: str, base: type) -> list[Spec]:
     """Every entry of ``specs`` as a checked :class:`Spec`; ``kind`` is the registry's ("explainers",
     "metrics") and ``base`` the class each must subclass."""
-    from . import plugins
+    from .plugins import lookup
 
     if isinstance(specs, (list, tuple)) and all(isinstance(s, Spec) for s in specs):
         return list(specs)  # resolved already: a job's specs reused for every batch
     resolved = []
     for spec, params in by_name(specs, kind).items():
         if isinstance(spec, str):
-            cls = plugins.lookup(kind, spec)
+            cls = lookup(kind, spec)
         elif isinstance(spec, type):
             cls = spec
         else:

@@ -77,3 +77,19 @@ def test_the_inputs_come_out_unchanged():
     before = inputs.clone()
     explain_once(Quadratic(), inputs)
     assert torch.equal(inputs, before) and not inputs.requires_grad
+
+
+@pytest.mark.parametrize("name, inputs, instead", [
+    ("cv.kernel_shap", torch.randn(4, 6), "tabular.kernel_shap|choose an explainer"),
+    ("cv.lime", torch.randn(4, 6), "tabular.lime|choose an explainer"),
+    ("cv.occlusion", torch.randn(4, 6), "choose an explainer|tabular.occlusion"),
+    ("nlp.kernel_shap", torch.randn(4, 6), "tabular.kernel_shap|choose an explainer"),
+])
+def test_inputs_of_another_modality_are_refused_with_the_explainer_to_use(name, inputs, instead):
+    model = torch.nn.Sequential(torch.nn.Linear(6, 3))
+    before = [p.detach().clone() for p in model.parameters()]
+    with pytest.raises(foxlike.InputError, match=f"{name} explains .*got inputs of shape \\(4, 6\\).*({instead})"):
+        with foxlike.explain(model, [name]) as xai_model:
+            xai_model(inputs)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert model.training

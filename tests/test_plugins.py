@@ -160,3 +160,21 @@ def test_plugin_registered_in_process_is_used_and_removed(fresh_plugins):
     assert "test.ones" in fresh_plugins.registry().explainers
     fresh_plugins.unregister("test-plugin")
     assert "test.ones" not in fresh_plugins.registry().explainers
+
+
+def test_explainers_can_be_listed_by_modality():
+    cv = run_cli("explainers", "--modality", "cv")
+    nlp = run_cli("explainers", "--modality", "nlp")
+    assert cv.returncode == 0 and nlp.returncode == 0, cv.stderr + nlp.stderr
+    assert "cv.integrated_gradients" in cv.stdout and "nlp." not in cv.stdout
+    assert "nlp.integrated_gradients" in nlp.stdout and "cv." not in nlp.stdout
+    nothing = run_cli("explainers", "--modality", "audio")
+    assert nothing.returncode == 1 and "modalities are: cv, nlp, tabular" in nothing.stdout
+
+
+def test_every_registered_explainer_names_a_known_modality(fresh_plugins):
+    from foxlike.modalities import MODALITIES
+
+    for name, entry in fresh_plugins.registry().explainers.items():
+        assert entry.obj.modality in MODALITIES, name
+        assert name.partition(".")[0] == entry.obj.modality, name  # the namespace is the modality

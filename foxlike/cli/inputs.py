@@ -67,7 +67,7 @@ def read_images(paths: list[Path], image_size: list[int] | None = None, channels
         tensor = tensor - torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1)
     if std:
         tensor = tensor / torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1)
-    return Inputs("image", tensor, [p.name for p in paths], pixels=pixels)
+    return Inputs("cv", tensor, [p.name for p in paths], pixels=pixels)
 
 
 def read_sentences(path: Path, tokenizer: Callable | None) -> Inputs:

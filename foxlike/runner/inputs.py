@@ -19,7 +19,8 @@ class Inputs:
     It is also a map-style dataset of its samples, for :func:`foxlike.explain_dataset`.
     """
 
-    kind: str  # "image" or "text"
+    #: the kind of input, in the explainers' vocabulary (foxlike.modalities): "cv" images, "nlp" token ids
+    modality: str
     tensor: Any
     names: list[str]
     pixels: Any = None  # images: (N, H, W, C) floats in [0, 1], before normalisation
@@ -70,4 +71,4 @@ def tokenize_sentences(tokenizer: Callable, sentences: list[str]) -> Inputs:
         tokens = [names(row[: int(mask.sum())]) for row, mask in zip(ids, second)]
     else:
         tokens = second if second is not None else [names(row) for row in ids]
-    return Inputs("text", ids, list(sentences), tokens=[list(t) for t in tokens], forward_kwargs=dict(kwargs or {}))
+    return Inputs("nlp", ids, list(sentences), tokens=[list(t) for t in tokens], forward_kwargs=dict(kwargs or {}))

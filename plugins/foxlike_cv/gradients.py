@@ -14,6 +14,7 @@ class GradientMethod(foxlike.Explainer):
     """Base of the gradient methods below (not registered itself)."""
 
     modality = "cv"
+    accepts = "tensors"  # any float inputs: gradients need no image shape
     captum_class = ""
     #: Methods that override ReLU backward need every ReLU to be its own module, used once.
     needs_module_relus = False

@@ -32,6 +32,7 @@ class IntegratedGradients(foxlike.Explainer):
 
     name = "cv.integrated_gradients"
     modality = "cv"
+    accepts = "tensors"  # any float inputs: gradients need no image shape
     completeness = True
 
     def calculate_features(self, model, inputs, target, baselines=0.0, n_steps=50, method="gausslegendre",
@@ -96,6 +97,7 @@ class IntegratedGradientsSmoothGrad(foxlike.Explainer):
 
     name = "cv.integrated_gradients_smoothgrad"
     modality = "cv"
+    accepts = "tensors"  # any float inputs: gradients need no image shape
 
     def calculate_features(self, model, inputs, target, baselines=0.0, n_steps=32, method="gausslegendre",
                            nt_type="smoothgrad", nt_samples=8, stdevs=0.1, internal_batch_size="auto",

@@ -28,6 +28,7 @@ class LayerIntegratedGradients(foxlike.Explainer):
 
     name = "cv.layer_integrated_gradients"
     modality = "cv"
+    accepts = "tensors"  # any layer of any model, when named with layer=
     completeness = True
 
     def calculate_features(self, model, inputs, target, layer=None, baselines=0.0, n_steps=50,
@@ -60,6 +61,7 @@ class LayerConductance(foxlike.Explainer):
 
     name = "cv.layer_conductance"
     modality = "cv"
+    accepts = "tensors"  # any layer of any model, when named with layer=
     completeness = True
 
     def calculate_features(self, model, inputs, target, layer=None, baselines=0.0, n_steps=50,

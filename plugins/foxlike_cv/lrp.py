@@ -12,6 +12,7 @@ class LRP(foxlike.Explainer):
 
     name = "cv.lrp"
     modality = "cv"
+    accepts = "tensors"  # any float inputs: gradients need no image shape
 
     def calculate_features(self, model, inputs, target):
         from captum.attr import LRP as CaptumLRP

@@ -25,6 +25,7 @@ class GradientShap(foxlike.Explainer):
 
     name = "cv.gradient_shap"
     modality = "cv"
+    accepts = "tensors"  # any float inputs: gradients need no image shape
 
     def calculate_features(self, model, inputs, target, baselines=0.0, n_baselines=8, n_samples=16, stdevs=0.0):
         from captum.attr import GradientShap as CaptumGradientShap
@@ -44,6 +45,7 @@ class DeepLift(foxlike.Explainer):
 
     name = "cv.deeplift"
     modality = "cv"
+    accepts = "tensors"  # any float inputs: gradients need no image shape
     completeness = True
     completeness_hint = ("DeepLIFT's rules sum exactly only through linear layers and activations; Captum's rule "
                          "for max pooling is approximate, so models with max pooling miss by this much "
@@ -68,6 +70,7 @@ class DeepLiftShap(foxlike.Explainer):
 
     name = "cv.deeplift_shap"
     modality = "cv"
+    accepts = "tensors"  # any float inputs: gradients need no image shape
 
     def calculate_features(self, model, inputs, target, baselines=0.0, n_baselines=8):
         from captum.attr import DeepLiftShap as CaptumDeepLiftShap

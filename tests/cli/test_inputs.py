@@ -25,7 +25,7 @@ def photos(tmp_path):
 def test_folder_images_are_resized_scaled_and_normalised(photos):
     inputs = read_inputs([str(photos)], image_size=[32, 48], mean=[0.5, 0.4, 0.3], std=[0.2, 0.2, 0.2])
 
-    assert inputs.kind == "image" and inputs.names == ["chelsea.jpg", "coffee.png"]
+    assert inputs.modality == "cv" and inputs.names == ["chelsea.jpg", "coffee.png"]
     assert inputs.tensor.shape == (2, 3, 32, 48) and inputs.pixels.shape == (2, 32, 48, 3)
     assert 0.0 <= inputs.pixels.min() and inputs.pixels.max() <= 1.0
     expected = (torch.from_numpy(inputs.pixels).permute(0, 3, 1, 2) - torch.tensor([0.5, 0.4, 0.3]).view(1, 3, 1, 1)) / 0.2
@@ -56,7 +56,7 @@ def test_sentences_are_one_per_non_empty_line(tmp_path):
 
     inputs = read_inputs([str(path)], tokenizer=lambda s: (torch.zeros(len(s), 3, dtype=torch.long), [x.split() for x in s]))
 
-    assert inputs.kind == "text" and inputs.names == ["a fine film", "a poor one"]
+    assert inputs.modality == "nlp" and inputs.names == ["a fine film", "a poor one"]
     assert inputs.tokens == [["a", "fine", "film"], ["a", "poor", "one"]]
 
 

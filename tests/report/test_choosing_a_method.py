@@ -28,7 +28,7 @@ def top_left_run():
     """A classifier that reads only the top-left quadrant, explained by IG and by random numbers."""
     name = plugins.register(RandomPlugin(), name="test-random-plugin")
     try:
-        inputs = Inputs("image", INPUTS, [f"image {i}" for i in range(len(INPUTS))],
+        inputs = Inputs("cv", INPUTS, [f"image {i}" for i in range(len(INPUTS))],
                         pixels=INPUTS.permute(0, 2, 3, 1).numpy())
         return explain_inputs(TopLeftOnly(), inputs, EXPLAINERS, quiet=True, batch_size=6, metrics=METRICS,
                               model_name="top-left only")
@@ -79,7 +79,7 @@ def test_the_page_shows_the_ranking_table_before_the_inputs_and_each_panels_scor
 
 def test_a_metric_that_cannot_score_an_explainer_says_why_in_the_report(digits, tmp_path):
     images = digits.test_images[:3]
-    inputs = Inputs("image", images, ["a", "b", "c"], pixels=images.permute(0, 2, 3, 1).numpy())
+    inputs = Inputs("cv", images, ["a", "b", "c"], pixels=images.permute(0, 2, 3, 1).numpy())
     run = explain_inputs(digits.model, inputs, {"cv.layer_integrated_gradients": {"n_steps": 200}, "cv.saliency": {}},
                          quiet=True, metrics={"deletion": {}})
     write_report(tmp_path, run)

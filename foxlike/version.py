@@ -1,0 +1,2 @@
+"""The version of foxlike, in one place (pyproject.toml reads the same number)."""
+__version__ = "0.1.0"
