@@ -27,6 +27,7 @@ from .explainer import Explainer
 from .explanation import Check, Explanation, Features
 from .hookspecs import hookimpl
 from .metric import Metric
+from .parameters import Bounds
 from .version import __version__
 
 
@@ -57,7 +58,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Check", "ConfigError", "ExplainedModel", "Explainer", "ExplainerError", "Explaining", "Explanation",
+    "Bounds", "Check", "ConfigError", "ExplainedModel", "Explainer", "ExplainerError", "Explaining", "Explanation",
     "Features", "FoxlikeError", "FoxlikeWarning", "InputError", "Metric", "ModelLoadError",
     "ModelNotSupportedError", "ParameterError", "PluginConflictError", "PluginError", "ScoreTarget",
     "TargetContext", "TargetError", "UnknownNameError", "ValidationError", "__version__", "compare", "explain",

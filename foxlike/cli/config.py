@@ -1,16 +1,19 @@
-"""The settings of one ``foxlike explain`` run, from a TOML file and the command line.
+"""The settings of one ``foxlike explain`` run, from a TOML file and the command line: one schema.
 
 A config file is data: it is parsed with :mod:`tomllib` (``tomli`` on Python
 3.10) and never evaluated. Explainers, targets and outputs are named by
 their registered names; an unknown key or name is an error that lists the
-valid ones.
+valid ones, and a value of the wrong type or range is an error that says what
+it must be (:data:`SCHEMA`), whether it came from a file, a flag or a
+server's settings.
 """
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import ConfigError, ParameterError
 
@@ -48,6 +51,63 @@ class RunConfig:
         return [f.name for f in fields(cls)]
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)) and math.isfinite(value)
+
+
+def _strings(value) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _target(value) -> bool:
+    return (isinstance(value, str) or (_is_int(value) and value >= 0)
+            or (isinstance(value, list) and value and all(_is_int(v) and v >= 0 for v in value)))
+
+
+def _image_size(value) -> bool:
+    return isinstance(value, list) and (not value or (len(value) == 2 and all(_is_int(v) and v > 0 for v in value)))
+
+
+#: The one schema of a run's settings: for each key, what it must hold (said in errors) and the check.
+#: TOML files, command-line flags and the serving settings all go through it (:func:`from_mapping`).
+SCHEMA: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "model": ("a string: a TorchScript file or 'module:factory'", lambda v: isinstance(v, str)),
+    "inputs": ("a list of file or folder names", _strings),
+    "target": ("a class index (an int >= 0), one index per input, or a registered target name such as "
+               "'argmax'", _target),
+    "output": ("a registered output name such as 'logits' or 'softmax'", lambda v: isinstance(v, str)),
+    "out": ("a folder name", lambda v: isinstance(v, str) and bool(v)),
+    "weights": ("a state_dict file name", lambda v: isinstance(v, str)),
+    "unsafe_load": ("true or false", lambda v: isinstance(v, bool)),
+    "tokenizer": ("'module:callable'", lambda v: isinstance(v, str)),
+    "image_size": ("[height, width] in pixels, both positive ints (or one int for a square)", _image_size),
+    "channels": ("1 (grayscale) or 3 (RGB)", lambda v: _is_int(v) and v in (1, 3)),
+    "mean": ("a list of numbers, one per channel", lambda v: isinstance(v, list) and all(map(_is_number, v))),
+    "std": ("a list of non-zero numbers, one per channel",
+            lambda v: isinstance(v, list) and all(_is_number(x) and x != 0 for x in v)),
+    "labels": ("a list of class names", _strings),
+    "batch_size": ("a positive int", lambda v: _is_int(v) and v >= 1),
+    "quiet": ("true or false", lambda v: isinstance(v, bool)),
+    "fresh": ("true or false", lambda v: isinstance(v, bool)),
+}
+
+
+def check_settings(data: dict[str, Any], source: str) -> None:
+    """Every value of ``data`` as :data:`SCHEMA` says, and mean and std one per channel."""
+    for key, value in data.items():
+        if key in SCHEMA and not SCHEMA[key][1](value):
+            raise ConfigError(f"{key} in {source} must be {SCHEMA[key][0]}, got {value!r}.")
+    channels = data.get("channels", RunConfig.channels)
+    for key in ("mean", "std"):
+        if data.get(key) and len(data[key]) != channels:
+            raise ConfigError(f"{key} in {source} has {len(data[key])} values for {channels} channel(s): give one "
+                              f"per channel (or set channels).")
+
+
 #: The keys that name plugin parts, each a list of names or a table of name -> parameters; an example.
 NAMED_TABLES = {"explainers": '"cv.integrated_gradients"', "metrics": "deletion"}
 
@@ -82,10 +142,14 @@ def from_mapping(data: dict[str, Any], source: str = "config", known: list[str] 
     for key in NAMED_TABLES:
         if key in data:
             data[key] = _named_table(key, data[key])
-    if isinstance(data.get("image_size"), int):
+    if _is_int(data.get("image_size")):
         data["image_size"] = [data["image_size"]] * 2
     if isinstance(data.get("inputs"), str):
         data["inputs"] = [data["inputs"]]
+    for key in ("mean", "std"):  # a single number for every channel
+        if _is_number(data.get(key)):
+            data[key] = [data[key]] * data.get("channels", RunConfig.channels)
+    check_settings(data, source)
     return RunConfig(**data)
 
 

@@ -82,13 +82,13 @@ def _sample(run, index: int, sample) -> str:
     heading = (f'<h3>{_e(sample.name)}</h3><p>prediction: <b>{_e(run.label(sample.prediction))}</b> '
                f'(score {sample.score:.3g}, {_e(run.output)}) · target: <b>{_e(run.label(sample.target))}</b> '
                f'({_e(sample.target_source)})</p>')
-    side_by_side = ""
+    overlays = ""
     ready = {n: as_array(e.attributions) for n, e in sample.explanations.items() if e.attributions is not None}
     if run.inputs.modality == "cv" and len(ready) > 1:
-        side_by_side = (f'<div class="side-by-side">'
-                        f'{_img(side_by_side(run.inputs.pixels[index], ready), "side by side")}</div>')
+        overlays = (f'<div class="side-by-side">'
+                    f'{_img(side_by_side(run.inputs.pixels[index], ready), "side by side")}</div>')
     panels = "".join(_panel(run, index, n, e) for n, e in sample.explanations.items())
-    return f'<section class="sample">{heading}{side_by_side}{panels}</section>'
+    return f'<section class="sample">{heading}{overlays}{panels}</section>'
 
 
 def _choosing(run) -> str:
