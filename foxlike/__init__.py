@@ -14,6 +14,7 @@ from .errors import (
     FoxlikeError,
     FoxlikeWarning,
     InputError,
+    ModelError,
     ModelLoadError,
     ModelNotSupportedError,
     ParameterError,
@@ -27,7 +28,7 @@ from .explainer import Explainer
 from .explanation import Check, Explanation, Features
 from .hookspecs import hookimpl
 from .metric import Metric
-from .parameters import Bounds
+from .toolkit.bounds import Bounds
 from .version import __version__
 
 
@@ -59,7 +60,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "Bounds", "Check", "ConfigError", "ExplainedModel", "Explainer", "ExplainerError", "Explaining", "Explanation",
-    "Features", "FoxlikeError", "FoxlikeWarning", "InputError", "Metric", "ModelLoadError",
+    "Features", "FoxlikeError", "FoxlikeWarning", "InputError", "Metric", "ModelError", "ModelLoadError",
     "ModelNotSupportedError", "ParameterError", "PluginConflictError", "PluginError", "ScoreTarget",
     "TargetContext", "TargetError", "UnknownNameError", "ValidationError", "__version__", "compare", "explain",
     "explain_dataset", "hookimpl",

@@ -19,8 +19,10 @@ def logits(output):
         return output.logits
     raise InputError(
         f"The model returned a {type(output).__name__}, not a tensor, and foxlike cannot tell which part "
-        "to explain. Pass output=<callable> that picks the scores, for example "
-        "output=lambda out: out[0] or output=lambda out: out['scores']."
+        "to explain. In Python, pass output=<callable> that picks the scores, for example "
+        "output=lambda out: out[0] or output=lambda out: out['scores']; from the command line or a config, "
+        "name an output a plugin registers for such models (`output = \"...\"`, register_outputs hook) or wrap "
+        "the model in a module:factory whose forward returns the scores."
     )
 
 

@@ -51,6 +51,13 @@ class InputError(FoxlikeError, ValueError):
     """The inputs or the model's output cannot be explained as given."""
 
 
+class ModelError(InputError):
+    """The user's model raised in its forward pass; the model's own exception is chained (``__cause__``).
+
+    An ``InputError`` too, because inputs of the wrong shape or dtype are the usual reason.
+    """
+
+
 class ModelNotSupportedError(FoxlikeError):
     """The explainer's method cannot work on this model (the message says why)."""
 

@@ -14,7 +14,8 @@ import torch
 from .modalities import check_inputs
 from .plugins import plugin_manager, registry
 from .shared_models import calling, enter, leave
-from .errors import ExplainerError, FoxlikeError, FoxlikeWarning, InputError, ParameterError, ValidationError
+from .errors import (ExplainerError, FoxlikeError, FoxlikeWarning, InputError, ModelError, ParameterError,
+                     ValidationError)
 from .explainer import Explainer
 from .explanation import Explanation, Features
 from .metric import Metric
@@ -48,6 +49,10 @@ def _attributions(result):
 def _check_inputs(model: torch.nn.Module, inputs) -> None:
     if not isinstance(inputs, torch.Tensor):
         raise InputError(f"Inputs must be a torch.Tensor with the batch in dimension 0, got {type(inputs).__name__}.")
+    if inputs.is_inference():
+        raise InputError("The inputs were created under torch.inference_mode(), and such tensors can never take "
+                         "part in autograd, which attributions need: make them outside inference mode, or pass "
+                         "inputs.clone() made outside it.")
     if inputs.dim() == 0 or inputs.shape[0] == 0:
         raise InputError(f"The batch is empty (inputs of shape {tuple(inputs.shape)}): pass at least one sample.")
     if inputs.is_floating_point() and not bool(torch.isfinite(inputs).all()):
@@ -73,6 +78,10 @@ class Explaining:
         self.output_name, self.transform = resolve_output(output)
         self.target = target
         self.strict = strict
+        for name, value in (("rtol", rtol), ("atol", atol)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+                raise ParameterError(f"{name} must be a number of at least 0 (the completeness tolerance), got "
+                                     f"{value!r}.")
         self.tolerance = Tolerance(rtol, atol)
         self._entered = 0
         self._grad_enabled: list[bool] = []
@@ -153,11 +162,12 @@ class Explaining:
         try:
             with torch.no_grad():
                 return self.model(inputs, *args, **kwargs)
-        except (RuntimeError, TypeError, ValueError, IndexError) as exc:
-            raise InputError(
-                f"The model failed on inputs of shape {tuple(inputs.shape)} and dtype {inputs.dtype}: "
-                f"{type(exc).__name__}: {exc}. Check that the inputs have the shape, dtype and extra "
-                "arguments the model expects."
+        except Exception as exc:  # noqa: BLE001 - the model's own error, named as such, its traceback chained
+            raise ModelError(
+                f"The model raised {type(exc).__name__} in its forward pass on inputs of shape "
+                f"{tuple(inputs.shape)} and dtype {inputs.dtype}: {exc}. This is the model's error (its traceback "
+                "is chained to this one). Check that the inputs have the shape, dtype and extra arguments the "
+                "model expects, or fix the model."
             ) from exc
 
     def _run(self, spec: Spec, model, inputs, target, source, scores) -> Explanation:

@@ -2,40 +2,22 @@
 
 The parameters are the keyword arguments of ``Explainer.calculate_features``
 (after ``target``) or ``Metric.compute``. Their annotations are the schema:
-``n_steps: Annotated[int, Bounds(1, 100_000)] = 50`` says that a user's
-``n_steps`` must be an int from 1 to 100,000, and a value that is not is
-refused before any work, with a message that says what it must be. Plain
-types, unions, ``Literal[...]``, ``torch.Tensor`` and ``Annotated[...,
-Bounds(...)]`` are checked; other annotations, and parameters without one,
-pass as given.
+``n_steps: Annotated[int, Bounds(1, 100_000)] = 50`` (the toolkit's ``Steps``,
+:mod:`foxlike.toolkit.parameter_types`) says that a user's ``n_steps`` must be
+an int from 1 to 100,000, and a value that is not is refused before any work,
+with a message that says what it must be. Plain types, unions,
+``Literal[...]``, ``torch.Tensor`` and ``Annotated[..., Bounds(...)]`` are
+checked; other annotations, and parameters without one, pass as given.
 """
 from __future__ import annotations
 
 import inspect
 import math
 import typing
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from .errors import ParameterError
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """The inclusive range a number parameter must lie in (``None``: unbounded on that side)."""
-
-    low: float | None = None
-    high: float | None = None
-
-    def holds(self, value) -> bool:
-        return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
-
-    def __str__(self) -> str:
-        if self.high is None:
-            return f"at least {self.low:g}"
-        if self.low is None:
-            return f"at most {self.high:g}"
-        return f"from {self.low:g} to {self.high:g}"
+from .toolkit.bounds import Bounds
 
 
 def summary(cls: type) -> str:

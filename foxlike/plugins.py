@@ -128,6 +128,14 @@ def plugins() -> list[Plugin]:
     """Every plugin foxlike knows of: loaded, blocked or failed, with what each contributes."""
     with _lock:
         registry()
+        return discovered()
+
+
+def discovered() -> list[Plugin]:
+    """Every plugin found, without collecting what they register (so this works when two conflict)."""
+    with _lock:
+        plugin_manager()
+        _plugin_record(CORE_PLUGIN)
         return sorted(_plugins.values(), key=lambda p: (p.name != CORE_PLUGIN, p.name))
 
 

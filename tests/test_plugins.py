@@ -136,6 +136,15 @@ def test_two_plugins_registering_one_name_is_an_error_naming_both_distributions(
     assert "example.gradient_x_input" in message
 
 
+def test_the_plugins_command_still_lists_everything_when_two_plugins_conflict(use_packages):
+    pythonpath = use_packages("foxlike-example-plugin", "foxlike-conflicting-plugin")
+    listing = run_cli("plugins", pythonpath=pythonpath)
+    assert listing.returncode == 1, listing.stderr
+    assert "foxlike-example-plugin 1.2.3" in listing.stdout and "foxlike-conflicting-plugin" in listing.stdout
+    assert re.search(r"^cv +foxlike ", listing.stdout, re.MULTILINE)
+    assert "Conflict: Two plugins register the explainer 'example.gradient_x_input'" in listing.stdout
+
+
 def test_unknown_explainer_name_suggests_the_nearest(fresh_plugins):
     model = torch.nn.Linear(3, 2)
     with pytest.raises(foxlike.UnknownNameError, match="Did you mean 'cv.integrated_gradients'"):

@@ -45,6 +45,7 @@ class RunConfig:
     batch_size: int = 16
     quiet: bool = False
     fresh: bool = False
+    skip_unreadable: bool = False
 
     @classmethod
     def keys(cls) -> list[str]:
@@ -93,6 +94,7 @@ SCHEMA: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "batch_size": ("a positive int", lambda v: _is_int(v) and v >= 1),
     "quiet": ("true or false", lambda v: isinstance(v, bool)),
     "fresh": ("true or false", lambda v: isinstance(v, bool)),
+    "skip_unreadable": ("true or false", lambda v: isinstance(v, bool)),
 }
 
 

@@ -12,7 +12,7 @@ from .exit_codes import EXIT_CHECKS_FAILED, EXIT_OK
 BATCHES = "batches"
 
 _FLAG_KEYS = ("model", "inputs", "target", "output", "out", "weights", "unsafe_load", "tokenizer", "image_size",
-              "channels", "mean", "std", "batch_size", "quiet", "fresh")
+              "channels", "mean", "std", "batch_size", "quiet", "fresh", "skip_unreadable")
 
 
 def _parse_value(text: str):
@@ -21,6 +21,27 @@ def _parse_value(text: str):
         return tomllib.loads(f"value = {text}")["value"]
     except tomllib.TOMLDecodeError:
         return text
+
+
+def _table_for(name: str, merged: dict) -> dict:
+    """The explainers or metrics table that ``--param NAME:...`` belongs to; a name that is neither asked
+    for is an error that says how to ask for it (a parameter for something that does not run would be
+    ignored without a word)."""
+    from ..plugins import registry
+
+    for key in ("metrics", "explainers"):
+        if name in merged[key]:
+            return merged[key]
+    known = registry()
+    if name in known.metrics:
+        raise ConfigError(f"--param {name}:... sets a parameter of the metric {name!r}, which is not asked for: add "
+                          f"-M {name} (or put it in the config's 'metrics').")
+    if name in known.explainers:
+        chosen = ", ".join(merged["explainers"]) or "none"
+        raise ConfigError(f"--param {name}:... sets a parameter of the explainer {name!r}, which is not among the "
+                          f"explainers to run ({chosen}): add -e {name}.")
+    raise ConfigError(f"--param {name}:... names no explainer or metric that runs, nor any installed one: "
+                      "`foxlike explainers` lists the explainers, and -M takes the metrics.")
 
 
 def settings(args) -> RunConfig:
@@ -43,8 +64,7 @@ def settings(args) -> RunConfig:
         if not (sep and eq and key):
             raise ConfigError(f"--param {item!r} must look like NAME:KEY=VALUE, e.g. "
                               "cv.integrated_gradients:n_steps=20 or deletion:steps=10.")
-        table = merged["metrics"] if name in merged["metrics"] else merged["explainers"]
-        table.setdefault(name, {})[key] = _parse_value(value)
+        _table_for(name, merged)[name][key] = _parse_value(value)
     config = from_mapping(merged, "the command line")
     if not config.model or not config.inputs:
         raise ConfigError("Name a model and inputs: foxlike explain MODEL INPUTS... (or 'model' and 'inputs' "
@@ -63,7 +83,8 @@ def run_explain(args) -> int:
     explainers, metrics = resolve_names(config)
     model = load_model(config.model, config.weights, config.unsafe_load)
     inputs = read_inputs(config.inputs, tokenizer=load_tokenizer(config.tokenizer, model),
-                         image_size=config.image_size, channels=config.channels, mean=config.mean, std=config.std)
+                         image_size=config.image_size, channels=config.channels, mean=config.mean, std=config.std,
+                         skip_unreadable=config.skip_unreadable)
     labels = config.labels or list(getattr(model, "labels", []) or [])
     Path(config.out).mkdir(parents=True, exist_ok=True)  # before the long part: a bad --out fails at once
     run = explain_inputs(model, inputs, explainers, target=config.target, output=config.output,
@@ -74,6 +95,11 @@ def run_explain(args) -> int:
     if run.resumed:
         print(f"Resumed: {run.resumed} batch(es) were already explained in {Path(config.out) / BATCHES}.",
               file=sys.stderr)
+    if run.discarded:
+        print(f"Started afresh: the batches in {Path(config.out) / BATCHES} came from another run (it differed "
+              f"in: {', '.join(run.discarded)}) and were deleted.", file=sys.stderr)
+    for skipped in run.skipped:
+        print(f"Skipped (unreadable): {skipped}", file=sys.stderr)
     if not config.quiet:
         for sample in run.samples:
             failed = [n for n, e in sample.explanations.items() if not e.passed]

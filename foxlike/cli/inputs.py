@@ -47,17 +47,32 @@ def _read_image(path: Path, size: tuple[int, int] | None, channels: int):
                 image = image.resize((size[1], size[0]), Image.BILINEAR)
             array = np.asarray(image, dtype=np.float32) / 255.0
     except (UnidentifiedImageError, OSError) as exc:
-        raise InputError(f"Cannot read image {str(path)!r}: {exc}.") from None
+        raise InputError(f"Cannot read image {str(path)!r}: {exc}. Remove it, or pass --skip-unreadable to leave "
+                         "unreadable images out (the report lists them).") from None
     return array[..., None] if array.ndim == 2 else array
 
 
 def read_images(paths: list[Path], image_size: list[int] | None = None, channels: int = 3,
-                mean: list[float] | None = None, std: list[float] | None = None) -> Inputs:
+                mean: list[float] | None = None, std: list[float] | None = None,
+                skip_unreadable: bool = False) -> Inputs:
+    """The images as one batch; with ``skip_unreadable`` an image that cannot be read is left out and
+    listed in ``Inputs.skipped`` instead of stopping the run."""
     import numpy as np
     import torch
 
     size = tuple(image_size) if image_size else None
-    arrays = [_read_image(p, size, channels) for p in paths]
+    arrays, read, skipped = [], [], []
+    for path in paths:
+        try:
+            arrays.append(_read_image(path, size, channels))
+            read.append(path)
+        except InputError as exc:
+            if not skip_unreadable:
+                raise
+            skipped.append(f"{path}: {str(exc).split(': ', 1)[-1].split('. Remove it')[0]}")
+    if not arrays:
+        raise InputError(f"None of the {len(paths)} image(s) could be read: {'; '.join(skipped)}.")
+    paths = read
     shapes = {a.shape for a in arrays}
     if len(shapes) > 1:
         raise InputError(f"The images have different sizes {sorted(shapes)}: set image_size (--image-size H W).")
@@ -67,7 +82,7 @@ def read_images(paths: list[Path], image_size: list[int] | None = None, channels
         tensor = tensor - torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1)
     if std:
         tensor = tensor / torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1)
-    return Inputs("cv", tensor, [p.name for p in paths], pixels=pixels)
+    return Inputs("cv", tensor, [p.name for p in paths], pixels=pixels, skipped=skipped)
 
 
 def read_sentences(path: Path, tokenizer: Callable | None) -> Inputs:

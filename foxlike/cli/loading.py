@@ -86,7 +86,15 @@ def load_model(spec: str, weights: str = "", unsafe: bool = False):
         state = _load_weights(weights)
         if not isinstance(state, dict):
             raise ModelLoadError(f"{weights!r} holds a {type(state).__name__}, not a state_dict.")
-        model.load_state_dict(state)
+        try:
+            model.load_state_dict(state)
+        except RuntimeError as exc:  # missing or unexpected keys, or shapes that differ
+            first = str(exc).strip().splitlines()
+            raise ModelLoadError(
+                f"The weights in {weights!r} do not fit the model built by {spec!r}: {' '.join(first[:3])} "
+                "Check that the state_dict was saved from this architecture (and its settings, such as the "
+                "number of classes)."
+            ) from None
     return model
 
 

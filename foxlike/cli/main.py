@@ -13,15 +13,24 @@ MODALITIES = ("cv", "nlp", "tabular")
 
 
 def _plugins(args) -> int:
-    from ..plugins import plugins
+    """List every plugin; a conflict between two is reported in the listing (exit 1), not instead of it."""
+    from ..errors import PluginConflictError
+    from ..plugins import discovered, plugins
 
-    for plugin in plugins():
+    try:
+        listed, conflict = plugins(), None
+    except PluginConflictError as exc:
+        listed, conflict = discovered(), exc
+    for plugin in listed:
         line = f"{plugin.name:<20} {plugin.distribution} {plugin.version}".rstrip()
         if plugin.status != "loaded":
             line += f"  [{plugin.status}{': ' + plugin.error if plugin.error else ''}]"
         print(line)
         for kind, names in sorted(plugin.contributes.items()):
             print(f"    {kind}: {', '.join(names)}")
+    if conflict is not None:
+        print(f"\nConflict: {conflict}")
+        return 1
     return 0
 
 
@@ -49,8 +58,9 @@ def _explainers(args) -> int:
 
 def _demo(args) -> int:
     from ..demo import run_demo
+    from .exit_codes import EXIT_CHECKS_FAILED, EXIT_OK
 
-    return run_demo(args)
+    return EXIT_OK if run_demo(args) else EXIT_CHECKS_FAILED
 
 
 def _explain(args) -> int:
@@ -92,6 +102,8 @@ def _add_explain_parser(commands) -> None:
     explain.add_argument("--std", type=float, nargs="+", help="per-channel standard deviation divided by")
     explain.add_argument("--batch-size", type=int, help="inputs per batch (default 16)")
     explain.add_argument("--quiet", "-q", action="store_true", default=None, help="no progress bar, no summary lines")
+    explain.add_argument("--skip-unreadable", action="store_true", default=None,
+                         help="leave out image files that cannot be read (listed in the report) instead of stopping")
     explain.add_argument("--fresh", action="store_true", default=None,
                          help="explain everything again instead of resuming from the batches already in --out")
     explain.set_defaults(run=_explain)
@@ -126,11 +138,15 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 0
-    from ..errors import FoxlikeError
+    from ..errors import FoxlikeError, ModelError
 
     try:
         return args.run(args)
     except FoxlikeError as exc:
+        if isinstance(exc, ModelError) and exc.__cause__ is not None:  # the model's own traceback first
+            import traceback
+
+            traceback.print_exception(exc.__cause__, file=sys.stderr)
         print(f"foxlike: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:  # a folder that is a file, a full disk, no permission: the system said why

@@ -126,6 +126,7 @@ def summary(run) -> dict:
         "explainers": _json_safe(run.explainers),
         "metrics": _json_safe(run.metrics),
         "passed": run.passed,
+        "skipped": list(run.skipped),
         "comparison": _comparison(run),
         "attributions": ATTRIBUTIONS_FILE,
         "samples": [

@@ -113,6 +113,9 @@ def render(run) -> str:
               f'score (the target\'s {_e(run.output)}), <span style="color:#1f4fd8">blue</span> what lowers it; '
               "full colour at the 99th percentile of |attribution| for images, at the largest for text.</p>")
     body = "".join(_sample(run, i, s) for i, s in enumerate(run.samples))
+    if run.skipped:
+        items = "".join(f"<li>{_e(line)}</li>" for line in run.skipped)
+        verdict += f'<div class="skipped"><p class="fail">Left out, could not be read:</p><ul>{items}</ul></div>'
     return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{_e(run.title)} · foxlike</title>'
             f"<style>{STYLE}</style><script>{SCRIPT}</script></head>"
             f"<body><h1>{_e(run.title)}</h1>{settings}{verdict}{legend}{_choosing(run)}{body}"

@@ -79,9 +79,10 @@ def settings_for(dataset_or_loader, job: Job, batch_size: int | None, dataset_id
         if not hasattr(dataset_or_loader, "__len__") or not hasattr(dataset_or_loader, "__getitem__"):
             raise InputError("explain_dataset takes a map-style dataset (len() and [i]), a tensor, or a DataLoader.")
         batch_size = 32 if batch_size is None else batch_size
-        total = batch_count(dataset_or_loader, batch_size)
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise ParameterError(f"batch_size must be a positive int, got {batch_size!r}.")
+    if not is_loader:
+        total = batch_count(dataset_or_loader, batch_size)
     settings = {**job.describe(), "batch_size": batch_size, "batches": total}
     if dataset_id is not None:
         settings["dataset"] = dataset_id

@@ -48,10 +48,11 @@ def explain_inputs(model, inputs: Inputs, explainers, target: Any = "argmax", ou
             "inputs": fingerprint(inputs.tensor, *inputs.forward_kwargs.values()),
             "software": software([s.name for s in job.explainers], [s.name for s in job.metrics])}
         store = open_store(out_dir, settings, restart_other_job=True)
-    resumed = len(store.batches)
+    resumed, discarded = len(store.batches), list(getattr(store, "discarded", []))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FoxlikeWarning)  # recorded in the report instead
         run_batches(model, inputs, job, store, total, progress=not quiet)
     samples = [sample for i in range(total) for sample in samples_of(inputs, store.read(i))]
     return RunResult(title or model_name, model_name, output, target, {s.name: s.params for s in job.explainers},
-                     inputs, samples, list(labels or []), {s.name: s.params for s in job.metrics}, resumed)
+                     inputs, samples, list(labels or []), {s.name: s.params for s in job.metrics}, resumed,
+                     discarded, list(inputs.skipped))

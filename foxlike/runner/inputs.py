@@ -27,6 +27,8 @@ class Inputs:
     tokens: list[list[str]] = field(default_factory=list)  # text: the tokens of each sentence
     #: keyword arguments of the model's forward, one row per sample (an ``attention_mask``)
     forward_kwargs: dict[str, Any] = field(default_factory=dict)
+    #: inputs that could not be read and were left out, with why (``"a.png: cannot identify image"``)
+    skipped: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.names)

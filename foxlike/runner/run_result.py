@@ -55,6 +55,10 @@ class RunResult:
     metrics: dict[str, dict] = field(default_factory=dict)
     #: batches found already written in ``out_dir`` and not explained again
     resumed: int = 0
+    #: the settings that differed from the earlier run whose batches were deleted (``[]``: none deleted)
+    discarded: list[str] = field(default_factory=list)
+    #: inputs that could not be read and were left out (``foxlike explain --skip-unreadable``)
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from ..errors import FoxlikeError
+from ..errors import FoxlikeError, FoxlikeWarning, InputError
 from ..explanation import Explanation
 from .files import replace_file, replace_text
 
@@ -70,20 +72,54 @@ def clear(out_dir) -> None:
     (out / MANIFEST).unlink(missing_ok=True)
 
 
+def _whole(path: Path) -> bool:
+    """Whether ``path`` is a shard as torch.save wrote it: a plain file (no link) holding a zip archive
+    whose every member matches its checksum (a torn or overwritten file does not)."""
+    if path.is_symlink() or not path.is_file() or not zipfile.is_zipfile(path):
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is None
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def differences(saved: dict, settings: dict, prefix: str = "") -> list[str]:
+    """The keys (dotted) whose values differ between two settings."""
+    found = []
+    for key in sorted(set(saved) | set(settings)):
+        a, b = saved.get(key), settings.get(key)
+        if isinstance(a, dict) and isinstance(b, dict) and key != "explainers":
+            found += differences(a, b, f"{prefix}{key}.")
+        elif a != b:
+            found.append(f"{prefix}{key}")
+    return found
+
+
 class ShardStore:
-    """A folder of shards and ``manifest.json``: the job's settings and every batch whose shard is written."""
+    """A folder of shards and ``manifest.json``: the job's settings and every batch whose shard is written.
+
+    After opening, ``discarded`` says why an earlier job's shards were deleted (the settings that differ),
+    and ``damaged`` lists the batches whose shard could not be read back whole: they are explained again.
+    """
 
     def __init__(self, out_dir: Path, settings: dict, restart_other_job: bool = False):
         self.out_dir = Path(out_dir)
         self.path = self.out_dir / MANIFEST
         self.settings = json.loads(json.dumps(settings, default=str))  # as it reads back from the file
         self.batches: dict[int, dict] = {}
+        self.discarded: list[str] = []
+        self.damaged: list[int] = []
+        if self.path.is_symlink():
+            raise InputError(f"{str(self.path)!r} is a link: foxlike never follows links in its output folder "
+                             "(it could point anywhere). Remove it, or choose another output folder.")
         if self.path.exists():
             saved = json.loads(self.path.read_text())
             if (saved.get("format"), saved.get("settings")) == (FORMAT, self.settings):
-                self.batches = {int(i): entry for i, entry in saved.get("batches", {}).items()
-                                if (self.out_dir / entry["shard"]).exists()}
+                self._resume(saved)
             elif restart_other_job:
+                self.discarded = (differences(saved.get("settings") or {}, self.settings)
+                                  if saved.get("format") == FORMAT else ["format"])
                 clear(self.out_dir)
             else:
                 raise FoxlikeError(
@@ -91,6 +127,19 @@ class ShardStore:
                     f"{saved.get('format')}), not of this one ({self.settings}, format {FORMAT}). Choose another "
                     "out_dir, or delete that one to start again."
                 )
+
+    def _resume(self, saved: dict) -> None:
+        for index, entry in saved.get("batches", {}).items():
+            path = self.out_dir / entry["shard"]
+            if not path.exists() and not path.is_symlink():
+                continue
+            if _whole(path):
+                self.batches[int(index)] = entry
+            else:
+                self.damaged.append(int(index))
+        if self.damaged:
+            warnings.warn(f"{self.out_dir}: the shards of batch(es) {self.damaged} are damaged (torn, overwritten "
+                          "or a link); they will be explained again.", FoxlikeWarning, stacklevel=3)
 
     def write(self, index: int, record: BatchRecord) -> None:
         """Write batch ``index``'s shard, then list it: the manifest never names a missing shard."""

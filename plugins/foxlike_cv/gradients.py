@@ -34,7 +34,7 @@ class Saliency(GradientMethod):
     name = "cv.saliency"
     captum_class = "Saliency"
 
-    def calculate_features(self, model, inputs, target, abs=True):
+    def calculate_features(self, model, inputs, target, abs: bool = True):
         from captum.attr import Saliency as CaptumSaliency
 
         return CaptumSaliency(model).attribute(inputs, target=target, abs=abs,

@@ -1,9 +1,12 @@
 """Integrated Gradients on image inputs, bounded in memory, optionally adaptive in steps."""
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 
 import foxlike
+from foxlike.toolkit.parameter_types import ChunkSize, Count, MemoryBudget, NonNegative, PathMethod, Reference, Steps
 from foxlike.toolkit.chunking import rows_per_chunk
 from foxlike.toolkit.quadrature import weight_correction
 from foxlike.toolkit.rows import rows_of
@@ -35,9 +38,10 @@ class IntegratedGradients(foxlike.Explainer):
     accepts = "tensors"  # any float inputs: gradients need no image shape
     completeness = True
 
-    def calculate_features(self, model, inputs, target, baselines=0.0, n_steps=50, method="gausslegendre",
-                           internal_batch_size="auto", memory_budget_mb=None, adaptive_rtol=None,
-                           max_steps=1024):
+    def calculate_features(self, model, inputs, target, baselines: Reference = 0.0, n_steps: Steps = 50,
+                           method: PathMethod = "gausslegendre", internal_batch_size: ChunkSize = "auto",
+                           memory_budget_mb: MemoryBudget = None, adaptive_rtol: NonNegative | None = None,
+                           max_steps: Steps = 1024):
         from captum.attr import IntegratedGradients as CaptumIG
 
         ig = CaptumIG(model)
@@ -99,9 +103,11 @@ class IntegratedGradientsSmoothGrad(foxlike.Explainer):
     modality = "cv"
     accepts = "tensors"  # any float inputs: gradients need no image shape
 
-    def calculate_features(self, model, inputs, target, baselines=0.0, n_steps=32, method="gausslegendre",
-                           nt_type="smoothgrad", nt_samples=8, stdevs=0.1, internal_batch_size="auto",
-                           memory_budget_mb=None):
+    def calculate_features(self, model, inputs, target, baselines: Reference = 0.0, n_steps: Steps = 32,
+                           method: PathMethod = "gausslegendre",
+                           nt_type: Literal["smoothgrad", "smoothgrad_sq", "vargrad"] = "smoothgrad",
+                           nt_samples: Count = 8, stdevs: NonNegative = 0.1, internal_batch_size: ChunkSize = "auto",
+                           memory_budget_mb: MemoryBudget = None):
         from captum.attr import IntegratedGradients as CaptumIG
         from captum.attr import NoiseTunnel
 

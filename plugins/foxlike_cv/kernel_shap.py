@@ -2,9 +2,12 @@
 (the sampler and the fit are the toolkit's, :mod:`foxlike.toolkit.perturbation`)."""
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 
 import foxlike
+from foxlike.toolkit.parameter_types import Count, Reference
 from foxlike.toolkit.perturbation import each_sample, kernel_shap_values
 
 from .perturbation import superpixels_off, to_input_shape
@@ -22,8 +25,10 @@ class KernelShap(foxlike.Explainer):
     name = "cv.kernel_shap"
     modality = "cv"
 
-    def calculate_features(self, model, inputs, target, n_samples=256, feature_mask=None, segmentation="slic",
-                           n_segments=25, baselines=0.0, paired=True, perturbations_per_eval=64, seed=0):
+    def calculate_features(self, model, inputs, target, n_samples: Count = 256, feature_mask=None,
+                           segmentation: Literal["slic", "grid"] = "slic", n_segments: Count = 25,
+                           baselines: Reference = 0.0, paired: bool = True, perturbations_per_eval: Count = 64,
+                           seed: int = 0):
         masks = feature_masks(inputs, feature_mask, segmentation, n_segments)
         generator = torch.Generator().manual_seed(seed)
         attributions, values, exact = torch.empty_like(inputs), [], []

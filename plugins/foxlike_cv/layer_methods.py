@@ -7,6 +7,7 @@ layer it used in ``extras["layer"]``.
 from __future__ import annotations
 
 import foxlike
+from foxlike.toolkit.parameter_types import ChunkSize, MemoryBudget, PathMethod, Reference, Steps
 from foxlike.toolkit.layers import resolve_layer, upsample_to_input
 from foxlike.toolkit.quadrature import weight_correction
 
@@ -31,9 +32,9 @@ class LayerIntegratedGradients(foxlike.Explainer):
     accepts = "tensors"  # any layer of any model, when named with layer=
     completeness = True
 
-    def calculate_features(self, model, inputs, target, layer=None, baselines=0.0, n_steps=50,
-                           method="gausslegendre", upsample=False, internal_batch_size="auto",
-                           memory_budget_mb=None):
+    def calculate_features(self, model, inputs, target, layer=None, baselines: Reference = 0.0, n_steps: Steps = 50,
+                           method: PathMethod = "gausslegendre", upsample: bool = False,
+                           internal_batch_size: ChunkSize = "auto", memory_budget_mb: MemoryBudget = None):
         from captum.attr import LayerIntegratedGradients as CaptumLayerIG
 
         module = resolve_layer(model, inputs, layer)
@@ -64,8 +65,9 @@ class LayerConductance(foxlike.Explainer):
     accepts = "tensors"  # any layer of any model, when named with layer=
     completeness = True
 
-    def calculate_features(self, model, inputs, target, layer=None, baselines=0.0, n_steps=50,
-                           method="gausslegendre", internal_batch_size="auto", memory_budget_mb=None):
+    def calculate_features(self, model, inputs, target, layer=None, baselines: Reference = 0.0, n_steps: Steps = 50,
+                           method: PathMethod = "gausslegendre", internal_batch_size: ChunkSize = "auto",
+                           memory_budget_mb: MemoryBudget = None):
         from captum.attr import LayerConductance as CaptumConductance
 
         module = resolve_layer(model, inputs, layer)
@@ -93,7 +95,7 @@ class GradCAM(foxlike.Explainer):
     name = "cv.grad_cam"
     modality = "cv"
 
-    def calculate_features(self, model, inputs, target, layer=None, upsample=True, relu=True):
+    def calculate_features(self, model, inputs, target, layer=None, upsample: bool = True, relu: bool = True):
         from captum.attr import LayerGradCam
 
         module = resolve_layer(model, inputs, layer)

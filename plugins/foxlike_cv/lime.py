@@ -10,9 +10,12 @@ interpretable space instead, as the original LIME does (see
 """
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 
 import foxlike
+from foxlike.toolkit.parameter_types import Count, NonNegative, Reference
 from foxlike.toolkit.perturbation import each_sample, lime_values
 
 from .perturbation import superpixels_off, to_input_shape
@@ -31,9 +34,10 @@ class Lime(foxlike.Explainer):
     name = "cv.lime"
     modality = "cv"
 
-    def calculate_features(self, model, inputs, target, n_samples=200, feature_mask=None, segmentation="slic",
-                           n_segments=50, baselines=0.0, kernel_width=0.25, ridge=0.0,
-                           perturbations_per_eval=64, seed=0):
+    def calculate_features(self, model, inputs, target, n_samples: Count = 200, feature_mask=None,
+                           segmentation: Literal["slic", "grid"] = "slic", n_segments: Count = 50,
+                           baselines: Reference = 0.0, kernel_width: NonNegative = 0.25, ridge: NonNegative = 0.0,
+                           perturbations_per_eval: Count = 64, seed: int = 0):
         masks = feature_masks(inputs, feature_mask, segmentation, n_segments)
         generator = torch.Generator().manual_seed(seed)
         attributions, coefficients = torch.empty_like(inputs), []

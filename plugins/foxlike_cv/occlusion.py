@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import foxlike
+from foxlike.toolkit.parameter_types import Count, Reference
 
 
 class Occlusion(foxlike.Explainer):
@@ -14,8 +15,8 @@ class Occlusion(foxlike.Explainer):
     name = "cv.occlusion"
     modality = "cv"
 
-    def calculate_features(self, model, inputs, target, window=None, stride=None, baselines=0.0,
-                           perturbations_per_eval=32):
+    def calculate_features(self, model, inputs, target, window: Count | None = None, stride: Count | None = None,
+                           baselines: Reference = 0.0, perturbations_per_eval: Count = 32):
         from captum.attr import Occlusion as CaptumOcclusion
 
         window = window or max(1, min(inputs.shape[-2:]) // 8)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 
 import foxlike
+from foxlike.toolkit.parameter_types import Count, NonNegative, Reference
 
 from .baselines import reference_tensor
 from .model_checks import require_linear_output, require_module_activations
@@ -27,7 +28,8 @@ class GradientShap(foxlike.Explainer):
     modality = "cv"
     accepts = "tensors"  # any float inputs: gradients need no image shape
 
-    def calculate_features(self, model, inputs, target, baselines=0.0, n_baselines=8, n_samples=16, stdevs=0.0):
+    def calculate_features(self, model, inputs, target, baselines: Reference = 0.0, n_baselines: Count = 8,
+                           n_samples: Count = 16, stdevs: NonNegative = 0.0):
         from captum.attr import GradientShap as CaptumGradientShap
 
         return CaptumGradientShap(model).attribute(
@@ -51,7 +53,7 @@ class DeepLift(foxlike.Explainer):
                          "for max pooling is approximate, so models with max pooling miss by this much "
                          "(strict=False records it instead of raising)")
 
-    def calculate_features(self, model, inputs, target, baselines=0.0):
+    def calculate_features(self, model, inputs, target, baselines: Reference = 0.0):
         from captum.attr import DeepLift as CaptumDeepLift
 
         require_linear_output(model, self.name)
@@ -72,7 +74,7 @@ class DeepLiftShap(foxlike.Explainer):
     modality = "cv"
     accepts = "tensors"  # any float inputs: gradients need no image shape
 
-    def calculate_features(self, model, inputs, target, baselines=0.0, n_baselines=8):
+    def calculate_features(self, model, inputs, target, baselines: Reference = 0.0, n_baselines: Count = 8):
         from captum.attr import DeepLiftShap as CaptumDeepLiftShap
 
         require_linear_output(model, self.name)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import foxlike
+from foxlike.toolkit.parameter_types import Count, PathMethod, Steps
 from foxlike.toolkit.quadrature import weight_correction
 
 from .embeddings import check_token_ids, input_embedding, reference_ids
@@ -23,8 +24,9 @@ class IntegratedGradients(foxlike.Explainer):
     modality = "nlp"
     completeness = True
 
-    def calculate_features(self, model, inputs, target, pad_id=0, special_ids=(), layer=None, n_steps=50,
-                           method="gausslegendre", internal_batch_size=None):
+    def calculate_features(self, model, inputs, target, pad_id: int = 0, special_ids: tuple | list = (), layer=None,
+                           n_steps: Steps = 50, method: PathMethod = "gausslegendre",
+                           internal_batch_size: Count | None = None):
         from captum.attr import LayerIntegratedGradients
 
         check_token_ids(inputs)

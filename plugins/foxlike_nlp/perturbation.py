@@ -11,14 +11,21 @@ token-level map, and ``extras["coefficients"]`` holds one value per feature.
 """
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 
 import foxlike
+from foxlike.toolkit.parameter_types import Count, NonNegative
 from foxlike import ParameterError
 from foxlike.toolkit.perturbation import each_sample, kernel_shap_values, lime_values
 from foxlike.toolkit.rows import repeated
 
 from .embeddings import check_token_ids
+
+
+#: How a removed token is taken out of the sequence.
+Removal = Literal["pad", "drop"]
 
 
 def feature_index(ids, pad_id, special_ids, word_ids=None) -> tuple[torch.Tensor, int]:
@@ -101,8 +108,10 @@ class Lime(foxlike.Explainer):
     name = "nlp.lime"
     modality = "nlp"
 
-    def calculate_features(self, model, inputs, target, n_samples=200, pad_id=0, special_ids=(), word_ids=None,
-                           removal="pad", kernel_width=0.25, ridge=0.0, perturbations_per_eval=64, seed=0):
+    def calculate_features(self, model, inputs, target, n_samples: Count = 200, pad_id: int = 0,
+                           special_ids: tuple | list = (), word_ids: list | None = None, removal: Removal = "pad",
+                           kernel_width: NonNegative = 0.25, ridge: NonNegative = 0.0,
+                           perturbations_per_eval: Count = 64, seed: int = 0):
         def fit(model, perturb, k, target, generator):
             return lime_values(model, perturb, k, target, n_samples, generator, kernel_width, ridge,
                                perturbations_per_eval), {}
@@ -119,8 +128,9 @@ class KernelShap(foxlike.Explainer):
     name = "nlp.kernel_shap"
     modality = "nlp"
 
-    def calculate_features(self, model, inputs, target, n_samples=256, pad_id=0, special_ids=(), word_ids=None,
-                           removal="pad", paired=True, perturbations_per_eval=64, seed=0):
+    def calculate_features(self, model, inputs, target, n_samples: Count = 256, pad_id: int = 0,
+                           special_ids: tuple | list = (), word_ids: list | None = None, removal: Removal = "pad",
+                           paired: bool = True, perturbations_per_eval: Count = 64, seed: int = 0):
         def fit(model, perturb, k, target, generator):
             values, exact = kernel_shap_values(model, perturb, k, target, n_samples, generator, paired,
                                                perturbations_per_eval)
