@@ -26,10 +26,50 @@ def logits(output):
     )
 
 
+def topk(output, argument: str = "1"):
+    """The ``k`` highest-scoring classes of each sample, best first (``"topk:3"``)."""
+    from .errors import TargetError
+
+    if not argument.isdigit() or int(argument) < 1:
+        raise TargetError(f"topk takes a positive number of classes, as in 'topk:3', got 'topk:{argument}'.")
+    k = int(argument)
+    if k > output.shape[-1]:
+        raise TargetError(f"topk:{k} asks for more classes than the output has ({output.shape[-1]}).")
+    return output.topk(k, dim=-1).indices
+
+
+def every_class(output):
+    """Every class of the output, for every sample (``"all"``)."""
+    import torch
+
+    return torch.arange(output.shape[-1], device=output.device).expand(output.shape[0], -1)
+
+
+def positive(output, context):
+    """Every positive label of a multi-label head (``"positive"``): a logit above 0 or a sigmoid above 0.5.
+
+    Samples with fewer positive labels than others fill their last slots with -1 (no target there).
+    """
+    from .errors import TargetError
+
+    thresholds = {"logits": 0.0, "sigmoid": 0.5}
+    if context.output not in thresholds:
+        raise TargetError(f"'positive' reads labels from logits or sigmoid outputs, not {context.output!r}: pass "
+                          "output='logits' or output='sigmoid'.")
+    chosen = output > thresholds[context.output]
+    width = max(1, int(chosen.sum(dim=1).max()))
+    # the positive labels first, in class order; the rest of the row is -1
+    order = (~chosen).to(output.dtype).argsort(dim=1, stable=True)[:, :width]
+    return order.masked_fill(~chosen.gather(1, order), -1)
+
+
 @hookimpl
 def register_targets(register):
     register("argmax", lambda output: output.argmax(dim=-1))
     register("argmin", lambda output: output.argmin(dim=-1))
+    register("topk", topk)
+    register("all", every_class)
+    register("positive", positive)
 
 
 @hookimpl

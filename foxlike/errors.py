@@ -84,7 +84,7 @@ class ValidationError(FoxlikeError):
     def __init__(self, explainer: str, failed: list):
         self.explainer, self.failed = explainer, failed
         self.explanations: dict = {}
-        details = "; ".join(f"{c.name}: {c.message}" for c in failed)
+        details = "; ".join(f"{getattr(c, 'label', c.name)}: {c.message}" for c in failed)
         super().__init__(
             f"Explanation from {explainer!r} failed validation: {details}. "
             "Pass strict=False to record failed checks as warnings instead of raising."

@@ -30,6 +30,9 @@ class Explainer:
     completeness_hint: ClassVar[str] = "raise n_steps or check the baseline"
     #: The registered target explained when the user gives none (``None``: the argmax of the output).
     default_target: ClassVar[str | None] = None
+    #: Several targets per sample at once: ``target`` is then an ``(N, T)`` index tensor (the model's output
+    #: columns) and the attributions ``(N, T, ...)``. Without it foxlike calls the explainer once per target.
+    multi_target: ClassVar[bool] = False
 
     def calculate_features(self, model, inputs, target, **params):
         """Return the attributions for ``inputs`` as a tensor.

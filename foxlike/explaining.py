@@ -17,12 +17,13 @@ from .shared_models import calling, enter, leave
 from .errors import (ExplainerError, FoxlikeError, FoxlikeWarning, InputError, ModelError, ParameterError,
                      ValidationError)
 from .explainer import Explainer
-from .explanation import Explanation, Features
+from .explanation import Check, Explanation, Features
 from .metric import Metric
 from .model import ExplainedModel
 from .outputs import resolve_output
 from .specs import Spec, resolve
-from .targets import ScoreTarget, TargetContext, resolve_target
+from .target_columns import columns, multi_target_indices, per_column
+from .targets import ScoreTarget, TargetContext, resolve_target, target_count
 from .validation import Tolerance, validate
 
 
@@ -138,7 +139,8 @@ class Explaining:
         """Each distinct target resolved once: key -> (target, source, the model view explainers get)."""
         context = TargetContext(inputs, tuple(args) + tuple(kwargs.values()),
                                 lambda x, *a: self.transform(self.model(x, *a[:len(args)],
-                                                                        **dict(zip(kwargs, a[len(args):])))))
+                                                                        **dict(zip(kwargs, a[len(args):])))),
+                                self.output_name)
         resolved = {}
         for spec in self.explainers:
             key = self._target_key(spec)
@@ -174,12 +176,18 @@ class Explaining:
         explanation = Explanation(spec.name, None, target, source, self.output_name, spec.params,
                                   batch_size=inputs.shape[0])
         explainer = spec.instance
-        explainer_target = None if isinstance(target, ScoreTarget) else target
+        count = target_count(target)
         started = time.perf_counter()
         try:
-            result = plugin_manager().hook.calculate_features(
-                explainer=explainer, model=model, inputs=inputs, target=explainer_target, params=spec.params
-            )
+            if count == 1:
+                one_target = None if isinstance(target, ScoreTarget) else target
+                attributions, explanation.extras = self._calculate(spec, explainer, model, inputs, one_target)
+            elif spec.cls.multi_target:
+                indices = multi_target_indices(target, inputs.shape[0], inputs.device)
+                attributions, explanation.extras = self._calculate(spec, explainer, model, inputs, indices)
+            else:
+                attributions, explanation.extras = per_column(
+                    lambda x, m, t: self._calculate(spec, explainer, m, x, t), model, inputs, target, count)
         except FoxlikeError as exc:
             if self.strict:
                 raise
@@ -191,20 +199,8 @@ class Explaining:
         if inputs.is_cuda:
             torch.cuda.synchronize(inputs.device)
         explanation.seconds = time.perf_counter() - started
-        if isinstance(result, Features):
-            explanation.extras = result.extras
-        result = _attributions(result)
-        if not isinstance(result, torch.Tensor):
-            exc = ExplainerError(spec.name, TypeError(f"returned {type(result).__name__}, not a torch.Tensor"))
-            if self.strict:
-                raise exc
-            return self._failed(explanation, exc, started)
-        explanation.attributions = result.detach()
-        if model.score is not None:  # the explained quantity is the score, not a column of the output
-            with torch.no_grad():
-                scores = model(inputs, *model.forward_args)
-        explanation.checks = validate(explainer, explanation.attributions, inputs, spec.params, model, scores,
-                                      explainer_target, self.tolerance)
+        explanation.attributions = attributions
+        explanation.checks = self._checks(explainer, spec, attributions, inputs, model, scores, target, count)
         failed = [c for c in explanation.checks if not c.passed]
         if failed and self.strict:
             error = ValidationError(spec.name, failed)
@@ -212,9 +208,46 @@ class Explaining:
             raise error
         for message in explanation.warnings:
             warnings.warn(f"{spec.name}: {message}", FoxlikeWarning, stacklevel=4)
-        if self.metrics and explanation.passed:
-            self._measure(explanation, explainer, spec.params, model, inputs, explainer_target)
+        if self.metrics and explanation.passed and count == 1:
+            self._measure(explanation, explainer, spec.params, model, inputs,
+                          None if isinstance(target, ScoreTarget) else target)
         return explanation
+
+    def _calculate(self, spec: Spec, explainer, model, inputs, target) -> tuple[torch.Tensor, dict]:
+        """One call of the ``calculate_features`` hook: the attributions (detached) and their extras."""
+        result = plugin_manager().hook.calculate_features(
+            explainer=explainer, model=model, inputs=inputs, target=target, params=spec.params
+        )
+        extras = result.extras if isinstance(result, Features) else {}
+        result = _attributions(result)
+        if not isinstance(result, torch.Tensor):
+            raise ExplainerError(spec.name, TypeError(f"returned {type(result).__name__}, not a torch.Tensor"))
+        return result.detach(), extras
+
+    def _checks(self, explainer, spec: Spec, attributions, inputs, model, scores, target, count: int) -> list:
+        """Every check on the result; with several targets, on each target's column (tagged with it)."""
+        if count == 1:
+            if model.score is not None:  # the explained quantity is the score, not a column of the output
+                with torch.no_grad():
+                    scores = model(inputs, *model.forward_args)
+            one_target = None if isinstance(target, ScoreTarget) else target
+            return validate(explainer, attributions, inputs, spec.params, model, scores, one_target, self.tolerance)
+        if attributions.dim() < 2 or attributions.shape[:2] != (inputs.shape[0], count):
+            return [Check("shape", False, f"{tuple(attributions.shape)}, expected ({inputs.shape[0]}, {count}, ...): "
+                                          f"one map per sample and target", tuple(attributions.shape))]
+        checks = []
+        for t, rows, inputs_t, model_t, target_t in columns(model, inputs, target, count):
+            column = attributions[:, t] if rows is None else attributions[rows, t]
+            if model_t.score is not None:
+                with torch.no_grad():
+                    scores_t = model_t(inputs_t, *model_t.forward_args)
+            else:
+                scores_t = scores if rows is None else scores[rows]
+            for check in validate(explainer, column, inputs_t, spec.params, model_t, scores_t, target_t,
+                                  self.tolerance):
+                check.target = t
+                checks.append(check)
+        return checks
 
     def _measure(self, explanation, explainer, params, model, inputs, target) -> None:
         """Run the requested metrics on a validated explanation.

@@ -33,6 +33,13 @@ class Check:
     passed: bool
     message: str
     value: Any = None
+    #: with several targets per sample, the target column this check is about
+    target: int | None = None
+
+    @property
+    def label(self) -> str:
+        """The check's name, with its target column when there are several."""
+        return self.name if self.target is None else f"{self.name} (target {self.target})"
 
 
 def _storable(extras: dict) -> dict:
@@ -71,7 +78,7 @@ class Explanation:
     @property
     def warnings(self) -> list[str]:
         """The messages of failed checks (and the error, if the explainer failed)."""
-        found = [f"{c.name}: {c.message}" for c in self.checks if not c.passed]
+        found = [f"{c.label}: {c.message}" for c in self.checks if not c.passed]
         if self.error is not None:
             found.insert(0, f"error: {type(self.error).__name__}: {self.error}")
         return found
@@ -108,7 +115,8 @@ class Explanation:
             "target": cpu(self.target) if isinstance(self.target, torch.Tensor) else None,
             "target_description": [str(d) for d in self.target_description],
             "target_source": self.target_source,
-            "checks": [{"name": c.name, "passed": bool(c.passed), "message": str(c.message)} for c in self.checks],
+            "checks": [{"name": c.name, "passed": bool(c.passed), "message": str(c.message), "target": c.target}
+                       for c in self.checks],
             "error": None if self.error is None else str(self.error),
             "seconds": self.seconds,
             "batch_size": self.batch_size,
@@ -124,7 +132,7 @@ class Explanation:
         attributions = record["attributions"]
         return cls(
             explainer, attributions, record["target"], record["target_source"], output, dict(parameters or {}),
-            checks=[Check(c["name"], c["passed"], c["message"]) for c in record["checks"]],
+            checks=[Check(c["name"], c["passed"], c["message"], target=c.get("target")) for c in record["checks"]],
             seconds=record["seconds"], extras=dict(record.get("extras", {})),
             error=None if record["error"] is None else RecordedError(record["error"]),
             metrics=dict(record.get("metrics", {})), metric_errors=dict(record.get("metric_errors", {})),

@@ -23,7 +23,7 @@ class ExplainedModel(torch.nn.Module):
     """
 
     def __init__(self, model: torch.nn.Module, transform: Callable, output: str,
-                 args: tuple = (), kwargs: dict | None = None, score=None):
+                 args: tuple = (), kwargs: dict | None = None, score=None, column: int | None = None):
         super().__init__()
         self.model = model
         self.transform = transform
@@ -32,6 +32,8 @@ class ExplainedModel(torch.nn.Module):
         self._n_args = len(args)
         self._kwarg_names = tuple(kwargs)
         self.score = score
+        #: with a score of several targets, the one this view returns (``None``: all of them)
+        self.column = column
         self.forward_args: tuple = tuple(args) + tuple(kwargs.values()) + (tuple(score.per_sample) if score else ())
 
     @property
@@ -41,9 +43,22 @@ class ExplainedModel(torch.nn.Module):
 
     def with_model(self, model: torch.nn.Module) -> "ExplainedModel":
         """The same view (transform, forward arguments, score) of another model: a randomised copy, say."""
-        args = self.forward_args[: self._n_args]
-        kwargs = dict(zip(self._kwarg_names, self.forward_args[self._n_args:]))
-        return ExplainedModel(model, self.transform, self.output, args, kwargs, self.score)
+        return self._view(model, self.forward_args, self.column)
+
+    def for_column(self, column: int) -> "ExplainedModel":
+        """This view returning only target ``column`` of a score of several targets."""
+        return self._view(self.model, self.forward_args, column)
+
+    def for_rows(self, rows, batch: int) -> "ExplainedModel":
+        """This view with the forward arguments (and score tensors) of some samples of a batch of ``batch``."""
+        return self._view(self.model, rows_of(self.forward_args, rows, batch), self.column)
+
+    def _view(self, model, forward_args: tuple, column) -> "ExplainedModel":
+        used = self._n_args + len(self._kwarg_names)
+        view = ExplainedModel(model, self.transform, self.output, forward_args[: self._n_args],
+                              dict(zip(self._kwarg_names, forward_args[self._n_args:used])), None, column)
+        view.score, view.forward_args = self.score, tuple(forward_args)
+        return view
 
     def forward(self, inputs, *forward_args):
         if self.score is None:
@@ -51,7 +66,8 @@ class ExplainedModel(torch.nn.Module):
         used = self._n_args + len(self._kwarg_names)
         user, per_sample = forward_args[:used], forward_args[used:]
         score = self.score.forward(lambda x: self.transform(self.call_model(x, *user)), inputs, *per_sample)
-        return score.reshape(score.shape[0], -1)
+        score = score.reshape(score.shape[0], -1)
+        return score if self.column is None else score[:, self.column:self.column + 1]
 
     def first_sample(self, inputs) -> tuple:
         """The first row of ``inputs`` and of every forward argument batched with it."""

@@ -2,9 +2,16 @@
 
 Accepted: an int (every sample), a per-sample list, tuple or tensor, a
 callable ``f(output)`` (or ``f(output, context)``), or a name registered
-through the ``register_targets`` hook (``"argmax"`` and ``"argmin"`` in
-:mod:`foxlike.builtin`). ``None`` on a multi-class output means argmax, and
-the result says so.
+through the ``register_targets`` hook (``"argmax"``, ``"argmin"``,
+``"topk:3"``, ``"all"``, ``"positive"`` in :mod:`foxlike.builtin`; after a
+colon comes the target's argument). ``None`` on a multi-class output means
+argmax, and the result says so.
+
+Several targets per sample come as an ``(N, T)`` index tensor (a list of
+lists, ``"topk:3"``, a callable returning one): each explainer then explains
+every column, and its attributions gain a target dimension, ``(N, T, ...)``.
+An index of ``-1`` leaves a slot empty (a sample with fewer positive labels
+than another): its attributions are zero and unchecked.
 
 A callable or registered target may also return a :class:`ScoreTarget`: the
 explained quantity is then not a column of an ``(N, classes)`` output but a
@@ -33,6 +40,8 @@ class TargetContext:
     inputs: Any
     forward_args: tuple
     run: Callable
+    #: the name of the output transform the scores went through ("logits", "sigmoid", ...)
+    output: str = "logits"
 
 
 @dataclass
@@ -51,25 +60,38 @@ class ScoreTarget:
     forward: Callable
     per_sample: tuple = ()
     describe: list = field(default_factory=list)
+    #: how many scores per sample the forward returns, ``(rows, count)``: several targets (T) when above 1
+    count: int = 1
 
     @classmethod
-    def from_output(cls, score: Callable, per_sample: tuple = (), describe: list | None = None) -> "ScoreTarget":
-        """A score of the transformed output alone: ``score(output, *per_sample) -> (rows,)``."""
-        return cls(lambda call, inputs, *rows: score(call(inputs), *rows), tuple(per_sample), list(describe or []))
+    def from_output(cls, score: Callable, per_sample: tuple = (), describe: list | None = None,
+                    count: int = 1) -> "ScoreTarget":
+        """A score of the transformed output alone: ``score(output, *per_sample) -> (rows,)`` or ``(rows, count)``."""
+        return cls(lambda call, inputs, *rows: score(call(inputs), *rows), tuple(per_sample), list(describe or []),
+                   count)
 
 
-def _call_target(function: Callable, output, context: TargetContext | None):
-    """``function(output)``, or ``function(output, context)`` when it takes a second argument."""
+def _call_target(function: Callable, output, context: TargetContext | None, name: str = "",
+                 argument: str | None = None):
+    """``function(output)``; with ``context`` when it takes a second argument (not named ``argument``), and
+    ``argument=`` the text after the colon of ``"name:argument"`` when it takes one."""
     import torch
 
     try:
-        takes_context = len([p for p in inspect.signature(function).parameters.values()
-                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]) >= 2
+        parameters = inspect.signature(function).parameters
     except (TypeError, ValueError):  # a builtin without a signature
-        takes_context = False
+        parameters = {}
+    positional = [p for p in parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    kwargs = {}
+    if "argument" in parameters:
+        if argument is not None:
+            kwargs["argument"] = argument
+    elif argument is not None:
+        raise TargetError(f"Target {name!r} takes no argument, got {name}:{argument}: pass target={name!r}.")
+    takes_context = len(positional) >= 2 and positional[1].name != "argument"
     detached = output.detach() if hasattr(output, "detach") else output
     with torch.no_grad():
-        return function(detached, context) if takes_context else function(detached)
+        return function(detached, context, **kwargs) if takes_context else function(detached, **kwargs)
 
 
 def _describe(target: Any) -> str:
@@ -90,10 +112,13 @@ def resolve_target(target: Any, output, context: TargetContext | None = None) ->
     import torch
 
     source = _describe(target)
+    name, argument = None, None
     if isinstance(target, str):
-        target = lookup("targets", target)
+        name, _, argument = target.partition(":")
+        argument = argument if ":" in target else None
+        target = lookup("targets", name)
     if callable(target):
-        target = _call_target(target, output, context)
+        target = _call_target(target, output, context, name or source, argument)
         if isinstance(target, ScoreTarget):
             return target, source
     if not isinstance(output, torch.Tensor):
@@ -129,7 +154,7 @@ def resolve_target(target: Any, output, context: TargetContext | None = None) ->
         )
     indices = _as_indices(target, batch, output.device)
     classes = output.shape[-1]
-    bad = (indices < 0) | (indices >= classes)
+    bad = ((indices < 0) & ~((indices == -1) & (indices.dim() == 2))) | (indices >= classes)
     if bad.any():
         first = int(indices[bad][0])
         raise TargetError(
@@ -159,10 +184,19 @@ def _as_indices(target: Any, batch: int, device) -> Any:
     indices = indices.long()
     if indices.dim() == 0:
         return indices.expand(batch).clone()
+    if indices.dim() == 2 and indices.shape[0] == batch and indices.shape[1] > 1:
+        return indices  # several targets per sample
     indices = indices.reshape(-1) if indices.dim() == 2 and 1 in indices.shape else indices
     if indices.dim() != 1 or indices.shape[0] != batch:
         raise TargetError(
             f"Target has {indices.numel()} entries for a batch of {batch} samples: "
-            f"pass one class index per sample, or a single int for all."
+            f"pass one class index per sample, a single int for all, or (N, T) indices for T targets each."
         )
     return indices
+
+
+def target_count(target) -> int:
+    """How many targets per sample ``target`` (resolved) names: T of an ``(N, T)`` target, a score's count, else 1."""
+    if isinstance(target, ScoreTarget):
+        return target.count
+    return target.shape[1] if getattr(target, "dim", lambda: 0)() == 2 else 1

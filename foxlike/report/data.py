@@ -4,10 +4,10 @@
 
 - ``names``: (N,) the input names (file names, or the sentences);
 - ``predictions``: (N,) int64 predicted class; ``targets``: (N,) int64 explained class, -1 for a
-  single-output model;
+  single-output model, or (N, T) for T targets per sample (-1: an empty slot);
 - ``inputs``: the model inputs, (N, C, H, W) float32 for images, (N, L) int64 token ids for text;
 - one array per explainer, keyed by its registered name (``cv.integrated_gradients``): (N, ...)
-  float32 attributions, NaN for samples whose explainer failed;
+  float32 attributions ((N, T, ...) with T targets per sample), NaN for samples whose explainer failed;
 - with metrics, one (N,) float64 array per explainer and metric, keyed
   ``metrics/<explainer>/<metric>``, NaN where the metric was not computed.
 
@@ -47,7 +47,8 @@ def _number(value) -> float:
 
 def checks_of(explanation) -> list[dict]:
     """The checks of an explanation as the summary writes them."""
-    return [{"name": c.name, "passed": bool(c.passed), "message": str(c.message)} for c in explanation.checks]
+    return [{"name": c.name, "passed": bool(c.passed), "message": str(c.message), "target": c.target}
+            for c in explanation.checks]
 
 
 def _stack(arrays: list, fallback_shape: tuple) -> Any:

@@ -50,7 +50,7 @@ def _img(picture: Picture, alt: str) -> str:
 
 def _checks(explanation) -> str:
     rows = [f'<tr><td class="{"pass" if c.passed else "fail"}">{"ok" if c.passed else "FAILED"}</td>'
-            f'<td>{_e(c.name)}</td><td>{_e(c.message)}</td></tr>' for c in explanation.checks]
+            f'<td>{_e(c.label)}</td><td>{_e(c.message)}</td></tr>' for c in explanation.checks]
     return f'<table class="checks">{"".join(rows)}</table>'
 
 
@@ -63,17 +63,28 @@ def _metrics(run, explanation) -> str:
     return f'<p class="metrics">metrics: {values}</p>'
 
 
+def _per_target(explanation) -> list[tuple[int | None, object]]:
+    """``(target, attributions)`` for each target of one sample's explanation (one, unless it has several)."""
+    values, target = as_array(explanation.attributions), explanation.target
+    if getattr(target, "dim", lambda: 0)() == 1:  # several targets: one map each, empty slots left out
+        return [(int(t), values[i]) for i, t in enumerate(target.tolist()) if t >= 0]
+    return [(None, values)]
+
+
+def _body(run, index: int, name: str, target, values) -> str:
+    caption = "" if target is None else f'<p class="target">target {_e(run.label(target))}</p>'
+    if run.inputs.modality == "cv":
+        return caption + _img(explainer_views(run.inputs.pixels[index], values), f"{name} views")
+    return caption + f'<p class="tokens">{token_colours.tokens_html(run.inputs.tokens[index], values)}</p>'
+
+
 def _panel(run, index: int, name: str, explanation) -> str:
     timing = f"{explanation.seconds:.3g} s for a batch of {explanation.batch_size}"
     status = '<span class="pass">passed</span>' if explanation.passed else '<span class="fail">failed</span>'
     head = f'<h4>{_e(name)} {status} <small>({_e(timing)})</small></h4>'
     if explanation.error is not None:
         return f'<div class="panel" data-explainer="{_e(name)}">{head}<p class="fail">{_e(explanation.error)}</p></div>'
-    if run.inputs.modality == "cv":
-        body = _img(explainer_views(run.inputs.pixels[index], as_array(explanation.attributions)),
-                    f"{name} views")
-    else:
-        body = f'<p class="tokens">{token_colours.tokens_html(run.inputs.tokens[index], as_array(explanation.attributions))}</p>'
+    body = "".join(_body(run, index, name, target, values) for target, values in _per_target(explanation))
     return (f'<div class="panel" data-explainer="{_e(name)}">{head}{body}{_metrics(run, explanation)}'
             f'{_checks(explanation)}</div>')
 
@@ -83,7 +94,8 @@ def _sample(run, index: int, sample) -> str:
                f'(score {sample.score:.3g}, {_e(run.output)}) · target: <b>{_e(run.label(sample.target))}</b> '
                f'({_e(sample.target_source)})</p>')
     overlays = ""
-    ready = {n: as_array(e.attributions) for n, e in sample.explanations.items() if e.attributions is not None}
+    ready = {n: as_array(e.attributions) for n, e in sample.explanations.items()
+             if e.attributions is not None and len(_per_target(e)) == 1}
     if run.inputs.modality == "cv" and len(ready) > 1:
         overlays = (f'<div class="side-by-side">'
                     f'{_img(side_by_side(run.inputs.pixels[index], ready), "side by side")}</div>')

@@ -20,7 +20,8 @@ class Sample:
     name: str
     prediction: int
     score: float
-    target: int | None
+    #: the explained class, or the classes when there are several targets (-1: an empty slot)
+    target: int | list[int] | None
     target_source: str
     explanations: dict[str, Explanation] = field(default_factory=dict)
 
@@ -32,9 +33,12 @@ def samples_of(inputs: Inputs, record: BatchRecord) -> list[Sample]:
     samples = []
     for row, index in enumerate(record.indices.tolist()):
         target = first.target
+        if target is not None and hasattr(target, "dim"):
+            target = target[row].tolist() if target.dim() == 2 else int(target[row])
+        else:
+            target = None
         sample = Sample(name=inputs.names[index], prediction=int(scores[row].argmax()), score=float(scores[row].max()),
-                        target=None if target is None or not hasattr(target, "dim") else int(target[row]),
-                        target_source=first.target_source)
+                        target=target, target_source=first.target_source)
         sample.explanations = {name: e.sample(row) for name, e in record.explanations.items()}
         samples.append(sample)
     return samples
@@ -64,7 +68,10 @@ class RunResult:
     def passed(self) -> bool:
         return all(e.passed for s in self.samples for e in s.explanations.values())
 
-    def label(self, index: int | None) -> str:
+    def label(self, index) -> str:
+        """A class as the report shows it: its index and label; several, comma-separated."""
+        if isinstance(index, list):
+            return ", ".join(self.label(i) for i in index if i >= 0)
         if index is None:
             return "(single output)"
         if 0 <= index < len(self.labels):

@@ -22,33 +22,54 @@ Perturb = Callable[[torch.Tensor], tuple]
 
 def each_sample(inputs: torch.Tensor, target, forward_args: tuple) -> Iterator[tuple]:
     """``(i, sample, target_i, args_i)`` for every sample: the sample as a batch of one, its own target
-    (``None`` for single-output models) and its own rows of the batched forward arguments."""
+    (``None`` for single-output models, a 1-D tensor for several targets) and its own rows of the batched
+    forward arguments."""
     for i in range(inputs.shape[0]):
         yield (i, inputs[i:i + 1], None if target is None else target[i],
                rows_of(forward_args, slice(i, i + 1), inputs.shape[0]))
 
 
+def _pick(output: torch.Tensor, target) -> torch.Tensor:
+    """The target's column of ``output`` (rows, C): ``(rows,)``; for a 1-D tensor of T targets ``(rows, T)``
+    (a target of -1, an empty slot, scores 0)."""
+    if target is None:
+        return output[:, 0]
+    if isinstance(target, torch.Tensor) and target.dim() == 1:
+        picked = output[:, target.clamp_min(0).to(output.device)]
+        return picked.masked_fill((target < 0).to(output.device), 0.0)
+    return output[:, int(target)]
+
+
 def scores(model, perturb: Perturb, coalitions: torch.Tensor, target, per_eval: int) -> torch.Tensor:
-    """The target's score (float64, on the CPU) for every coalition, ``per_eval`` model rows at a time."""
+    """The target's score (float64, on the CPU) for every coalition, ``per_eval`` model rows at a time:
+    ``(S,)``, or ``(S, T)`` when ``target`` holds T targets (each perturbed input runs once for all)."""
     found = []
     for chunk in coalitions.split(per_eval):
         batch, args = perturb(chunk)
         with torch.no_grad():
             output = model(batch, *args).reshape(len(chunk), -1)
-        found.append(output[:, 0] if target is None else output[:, int(target)])
+        found.append(_pick(output, target))
     return torch.cat(found).double().cpu()
+
+
+def _per_target(fit, found: torch.Tensor) -> torch.Tensor:
+    """``fit(scores)`` for one target's ``(S,)`` scores, or stacked ``(T, k)`` for ``(S, T)``."""
+    return fit(found) if found.dim() == 1 else torch.stack([fit(column) for column in found.T])
 
 
 def lime_values(model, perturb: Perturb, n_features: int, target, n_samples: int, generator: torch.Generator,
                 kernel_width: float, ridge: float, per_eval: int) -> torch.Tensor:
-    """LIME's coefficient per feature for one sample (:func:`foxlike.toolkit.surrogates.lime_fit`)."""
+    """LIME's coefficient per feature for one sample, ``(k,)`` or ``(T, k)`` for T targets
+    (:func:`foxlike.toolkit.surrogates.lime_fit`)."""
     coalitions = lime_coalitions(n_features, n_samples, generator)
-    return lime_fit(coalitions, scores(model, perturb, coalitions, target, per_eval), kernel_width, ridge)
+    found = scores(model, perturb, coalitions, target, per_eval)
+    return _per_target(lambda column: lime_fit(coalitions, column, kernel_width, ridge), found)
 
 
 def kernel_shap_values(model, perturb: Perturb, n_features: int, target, n_samples: int,
                        generator: torch.Generator, paired: bool, per_eval: int) -> tuple[torch.Tensor, bool]:
-    """Kernel SHAP's value per feature for one sample, and whether they are exact (every coalition used).
+    """Kernel SHAP's value per feature for one sample, ``(k,)`` or ``(T, k)`` for T targets, and whether
+    they are exact (every coalition used).
 
     The all-in and all-out coalitions are scored first: the values are fitted to add up to their
     difference (:func:`foxlike.toolkit.surrogates.shapley_fit`).
@@ -56,4 +77,6 @@ def kernel_shap_values(model, perturb: Perturb, n_features: int, target, n_sampl
     coalitions, weights, exact = shap_coalitions(n_features, n_samples, generator, paired)
     ends = torch.tensor([[1] * n_features, [0] * n_features], dtype=torch.int8)
     found = scores(model, perturb, torch.cat([ends, coalitions]), target, per_eval)
-    return shapley_fit(coalitions, found[2:], weights, float(found[0]), float(found[1])), exact
+    values = _per_target(lambda column: shapley_fit(coalitions, column[2:], weights, float(column[0]),
+                                                    float(column[1])), found)
+    return values, exact

@@ -10,7 +10,7 @@ import foxlike
 from foxlike.toolkit.parameter_types import Count, Reference
 from foxlike.toolkit.perturbation import each_sample, kernel_shap_values
 
-from .perturbation import superpixels_off, to_input_shape
+from .perturbation import attribution_buffer, superpixels_off, to_input_shape
 from .superpixels import dense_ids, feature_masks
 
 
@@ -24,6 +24,7 @@ class KernelShap(foxlike.Explainer):
 
     name = "cv.kernel_shap"
     modality = "cv"
+    multi_target = True  # every perturbed image runs once, every target read from its output
 
     def calculate_features(self, model, inputs, target, n_samples: Count = 256, feature_mask=None,
                            segmentation: Literal["slic", "grid"] = "slic", n_segments: Count = 25,
@@ -31,7 +32,7 @@ class KernelShap(foxlike.Explainer):
                            seed: int = 0):
         masks = feature_masks(inputs, feature_mask, segmentation, n_segments)
         generator = torch.Generator().manual_seed(seed)
-        attributions, values, exact = torch.empty_like(inputs), [], []
+        attributions, values, exact = attribution_buffer(inputs, target), [], []
         for i, image, sample_target, args in each_sample(inputs, target, model.forward_args):
             mask, k = dense_ids(masks[i])
             phi, enumerated = kernel_shap_values(model, superpixels_off(image, mask, k, baselines, args), k,

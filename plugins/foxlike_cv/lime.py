@@ -18,7 +18,7 @@ import foxlike
 from foxlike.toolkit.parameter_types import Count, NonNegative, Reference
 from foxlike.toolkit.perturbation import each_sample, lime_values
 
-from .perturbation import superpixels_off, to_input_shape
+from .perturbation import attribution_buffer, superpixels_off, to_input_shape
 from .superpixels import dense_ids, feature_masks
 
 
@@ -33,6 +33,7 @@ class Lime(foxlike.Explainer):
 
     name = "cv.lime"
     modality = "cv"
+    multi_target = True  # every perturbed image runs once, every target read from its output
 
     def calculate_features(self, model, inputs, target, n_samples: Count = 200, feature_mask=None,
                            segmentation: Literal["slic", "grid"] = "slic", n_segments: Count = 50,
@@ -40,7 +41,7 @@ class Lime(foxlike.Explainer):
                            perturbations_per_eval: Count = 64, seed: int = 0):
         masks = feature_masks(inputs, feature_mask, segmentation, n_segments)
         generator = torch.Generator().manual_seed(seed)
-        attributions, coefficients = torch.empty_like(inputs), []
+        attributions, coefficients = attribution_buffer(inputs, target), []
         for i, image, sample_target, args in each_sample(inputs, target, model.forward_args):
             mask, k = dense_ids(masks[i])
             fit = lime_values(model, superpixels_off(image, mask, k, baselines, args), k, sample_target, n_samples,

@@ -19,5 +19,13 @@ def superpixels_off(image, mask, n_features, baselines, forward_args):
 
 
 def to_input_shape(coefficients: torch.Tensor, mask: torch.Tensor, inputs_shape) -> torch.Tensor:
-    """Spread each feature's coefficient over its pixels, in every channel."""
-    return coefficients[mask].expand(inputs_shape)
+    """Spread each feature's coefficient over its pixels, in every channel: ``(k,)`` gives the input's shape,
+    ``(T, k)`` one map per target, ``(T, *input)``."""
+    return coefficients[..., mask].expand(*coefficients.shape[:-1], *inputs_shape)
+
+
+def attribution_buffer(inputs: torch.Tensor, target) -> torch.Tensor:
+    """Where every image's map goes: the inputs' shape, with a target dimension for (N, T) targets."""
+    if isinstance(target, torch.Tensor) and target.dim() == 2:
+        return inputs.new_empty((inputs.shape[0], target.shape[1], *inputs.shape[1:]))
+    return torch.empty_like(inputs)

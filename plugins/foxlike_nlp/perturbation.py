@@ -72,12 +72,13 @@ def tokens_off(ids, args, index, removal, pad_id):
 
 
 def spread(values, index, length) -> torch.Tensor:
-    """Each feature's value shared equally by its tokens; fixed tokens get 0."""
-    tokens = torch.zeros(length, dtype=torch.float64)
+    """Each feature's value shared equally by its tokens; fixed tokens get 0. ``values`` is ``(k,)``, or
+    ``(T, k)`` for T targets (then ``(T, length)``)."""
+    tokens = torch.zeros(*values.shape[:-1], length, dtype=torch.float64)
     features = index.cpu() >= 0
-    if len(values):
-        counts = torch.bincount(index.cpu()[features], minlength=len(values)).double()
-        tokens[features] = (values / counts)[index.cpu()[features]]
+    if values.shape[-1]:
+        counts = torch.bincount(index.cpu()[features], minlength=values.shape[-1]).double()
+        tokens[..., features] = (values / counts)[..., index.cpu()[features]]
     return tokens
 
 
@@ -89,8 +90,9 @@ def explain_each(model, inputs, target, fit, pad_id, special_ids, word_ids, remo
     rows, coefficients, extras = [], [], []
     for i, ids, sample_target, args in each_sample(inputs, target, model.forward_args):
         index, k = feature_index(ids[0], pad_id, special_ids, None if word_ids is None else word_ids[i])
+        empty = torch.zeros(*(() if sample_target is None else sample_target.shape), 0, dtype=torch.float64)
         values, extra = (fit(model, tokens_off(ids[0], args, index, removal, pad_id), k, sample_target, generator)
-                         if k else (torch.zeros(0, dtype=torch.float64), {}))
+                         if k else (empty, {}))
         rows.append(spread(values, index, inputs.shape[1]))
         coefficients.append(values.tolist())
         extras.append(extra)
@@ -107,6 +109,7 @@ class Lime(foxlike.Explainer):
 
     name = "nlp.lime"
     modality = "nlp"
+    multi_target = True  # every perturbed sequence runs once, every target read from its output
 
     def calculate_features(self, model, inputs, target, n_samples: Count = 200, pad_id: int = 0,
                            special_ids: tuple | list = (), word_ids: list | None = None, removal: Removal = "pad",
@@ -127,6 +130,7 @@ class KernelShap(foxlike.Explainer):
 
     name = "nlp.kernel_shap"
     modality = "nlp"
+    multi_target = True
 
     def calculate_features(self, model, inputs, target, n_samples: Count = 256, pad_id: int = 0,
                            special_ids: tuple | list = (), word_ids: list | None = None, removal: Removal = "pad",

@@ -92,3 +92,15 @@ def test_perturbations_go_through_the_model_in_batches_of_the_size_asked(name):
     finally:
         handle.remove()
     torch.testing.assert_close(results[0], results[1])
+
+
+@pytest.mark.parametrize("name", ["nlp.lime", "nlp.kernel_shap"])
+def test_both_classes_of_the_sentiment_model_are_explained_from_one_run_of_each_perturbation(sentiment, name):
+    ids, mask = sentiment.tokenizer(["a warm and funny film", "dull and far too long"])
+    with foxlike.explain(sentiment.model, {name: {"n_samples": 64}}, target="all") as xai_model:
+        _, together = xai_model(ids, attention_mask=mask)
+    for t in (0, 1):
+        with foxlike.explain(sentiment.model, {name: {"n_samples": 64}}, target=t) as xai_model:
+            _, alone = xai_model(ids, attention_mask=mask)
+        torch.testing.assert_close(together[name].attributions[:, t], alone[name].attributions)
+    assert together[name].attributions.shape == (2, 2, ids.shape[1])

@@ -1,0 +1,64 @@
+"""Several targets per sample for explainers that take one: a call per target column, the results stacked.
+
+A target of ``(N, T)`` class indices, or a :class:`foxlike.targets.ScoreTarget`
+of ``count`` T, is explained column by column: column ``t`` is an ordinary
+one-target run (indices ``target[:, t]``, or the score's column ``t``), on
+the samples that have a target in that column (``-1`` marks an empty slot,
+whose attributions stay zero). Explainers that set ``multi_target`` get every
+column at once instead and evaluate each perturbed input once.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import torch
+
+from .targets import ScoreTarget
+
+
+def columns(model, inputs, target, count: int) -> Iterator[tuple[int, torch.Tensor | None, object, object, object]]:
+    """``(t, rows, inputs_t, model_t, target_t)`` per column: ``rows`` (a bool mask, ``None`` for all) the
+    samples with a target in column ``t``, and the inputs, model view and target for them."""
+    batch = inputs.shape[0]
+    for t in range(count):
+        if isinstance(target, ScoreTarget):
+            yield t, None, inputs, model.for_column(t), None
+            continue
+        column = target[:, t]
+        rows = column >= 0
+        if bool(rows.all()):
+            yield t, None, inputs, model, column
+        elif bool(rows.any()):
+            yield t, rows, inputs[rows], model.for_rows(rows, batch), column[rows]
+
+
+def multi_target_indices(target, batch: int, device) -> torch.Tensor:
+    """What a ``multi_target`` explainer receives: ``(N, T)`` indices into the model's output columns (a score's
+    columns are ``0..T-1``)."""
+    if isinstance(target, ScoreTarget):
+        return torch.arange(target.count, device=device).expand(batch, -1)
+    return target
+
+
+def stacked(parts: list[tuple[int, torch.Tensor | None, torch.Tensor]], batch: int, count: int) -> torch.Tensor:
+    """One ``(N, T, ...)`` tensor from each column's ``(t, rows, attributions)``; empty slots are zero."""
+    first = parts[0][2]
+    result = first.new_zeros((batch, count, *first.shape[1:]))
+    for t, rows, attributions in parts:
+        if rows is None:
+            result[:, t] = attributions
+        else:
+            result[rows, t] = attributions
+    return result
+
+
+def per_column(explain_one: Callable, model, inputs, target, count: int):
+    """Run ``explain_one(inputs_t, model_t, target_t) -> (attributions, extras)`` per column; returns the
+    stacked attributions and the extras of every column as lists (one entry per column that ran)."""
+    parts, extras = [], {}
+    for t, rows, inputs_t, model_t, target_t in columns(model, inputs, target, count):
+        attributions, found = explain_one(inputs_t, model_t, target_t)
+        parts.append((t, rows, attributions))
+        for key, value in found.items():
+            extras.setdefault(key, []).append(value)
+    return stacked(parts, inputs.shape[0], count), extras
