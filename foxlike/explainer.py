@@ -33,6 +33,9 @@ class Explainer:
     #: Several targets per sample at once: ``target`` is then an ``(N, T)`` index tensor (the model's output
     #: columns) and the attributions ``(N, T, ...)``. Without it foxlike calls the explainer once per target.
     multi_target: ClassVar[bool] = False
+    #: Several attributed inputs at once (``xai_model((image, metadata))``): ``inputs`` is then a tuple of
+    #: tensors and the attributions a tuple of the same shapes. Without it foxlike refuses tuple inputs.
+    multi_input: ClassVar[bool] = False
 
     def calculate_features(self, model, inputs, target, **params):
         """Return the attributions for ``inputs`` as a tensor.
@@ -47,7 +50,10 @@ class Explainer:
         raise NotImplementedError(f"{type(self).__name__} does not implement calculate_features")
 
     def expected_shape(self, inputs, params: dict) -> tuple | None:
-        """The shape the attributions must have; ``None`` checks only the batch size."""
+        """The shape the attributions must have (one per input for several); ``None`` checks only the
+        batch size."""
+        if isinstance(inputs, tuple):
+            return tuple(tuple(x.shape) for x in inputs)
         return tuple(inputs.shape)
 
     def baselines(self, inputs, params: dict):

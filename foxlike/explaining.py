@@ -24,6 +24,7 @@ from .outputs import resolve_output
 from .specs import Spec, resolve
 from .target_columns import columns, multi_target_indices, per_column
 from .targets import ScoreTarget, TargetContext, resolve_target, target_count
+from .toolkit.rows import as_tuple
 from .validation import Tolerance, validate
 
 
@@ -47,9 +48,33 @@ def _attributions(result):
     return result.attributions if isinstance(result, Features) else result
 
 
+def _attributed_inputs(model: torch.nn.Module, inputs, explainers: list[Spec]):
+    """The inputs checked: one tensor, or a tuple of tensors (several attributed inputs, each checked, with
+    one batch size), refused for explainers that take only one."""
+    if not isinstance(inputs, (tuple, list)) or not inputs or not all(isinstance(x, torch.Tensor) for x in inputs):
+        _check_inputs(model, inputs)
+        return inputs
+    inputs = tuple(inputs)
+    for x in inputs:
+        _check_inputs(model, x)
+    sizes = [x.shape[0] for x in inputs]
+    if len(set(sizes)) > 1:
+        raise InputError(f"The attributed inputs have different batch sizes {sizes}: give every input one row per "
+                         "sample (a tensor that is the same for all samples is a forward argument: pass it after "
+                         "the inputs, xai_model((a, b), shared)).")
+    single = [spec.name for spec in explainers if not spec.cls.multi_input]
+    if single:
+        able = sorted(name for name, entry in registry().explainers.items() if entry.obj.multi_input)
+        raise InputError(f"{', '.join(single)} take(s) one input tensor, not {len(inputs)}: explain several inputs "
+                         f"with {', '.join(able) or '(no installed explainer)'}, or pass the others as forward "
+                         "arguments (they are then not attributed).")
+    return inputs
+
+
 def _check_inputs(model: torch.nn.Module, inputs) -> None:
     if not isinstance(inputs, torch.Tensor):
-        raise InputError(f"Inputs must be a torch.Tensor with the batch in dimension 0, got {type(inputs).__name__}.")
+        raise InputError(f"Inputs must be a torch.Tensor with the batch in dimension 0 (or a tuple of them for "
+                         f"several inputs), got {type(inputs).__name__}.")
     if inputs.is_inference():
         raise InputError("The inputs were created under torch.inference_mode(), and such tensors can never take "
                          "part in autograd, which attributions need: make them outside inference mode, or pass "
@@ -109,10 +134,11 @@ class Explaining:
         """Run the model once on ``inputs`` and explain that prediction with every explainer."""
         if not self._entered:
             raise FoxlikeError("Call the explaining model inside its `with foxlike.explain(...)` block.")
-        _check_inputs(self.model, inputs)
+        inputs = _attributed_inputs(self.model, inputs, self.explainers)
         for spec in self.explainers:  # before the model runs: a table given to an image method, say
-            check_inputs(spec.cls, inputs, registry().explainers)
-        input_requires_grad = inputs.requires_grad
+            for x in as_tuple(inputs):
+                check_inputs(spec.cls, x, registry().explainers)
+        requires_grad = [x.requires_grad for x in as_tuple(inputs)]
         explanations: dict[str, Explanation] = {}
         try:
             with calling(self.model), torch.enable_grad():
@@ -128,7 +154,8 @@ class Explaining:
             exc.explanations = {**explanations, **exc.explanations}
             raise
         finally:
-            inputs.requires_grad_(input_requires_grad)
+            for x, flag in zip(as_tuple(inputs), requires_grad):
+                x.requires_grad_(flag)
         return output, explanations
 
     def _target_key(self, spec: Spec):
@@ -138,7 +165,7 @@ class Explaining:
     def _targets(self, scores, inputs, args, kwargs) -> dict:
         """Each distinct target resolved once: key -> (target, source, the model view explainers get)."""
         context = TargetContext(inputs, tuple(args) + tuple(kwargs.values()),
-                                lambda x, *a: self.transform(self.model(x, *a[:len(args)],
+                                lambda x, *a: self.transform(self.model(*as_tuple(x), *a[:len(args)],
                                                                         **dict(zip(kwargs, a[len(args):])))),
                                 self.output_name)
         resolved = {}
@@ -150,7 +177,8 @@ class Explaining:
             if self.target is None and key is not None:
                 source = f"{source} ({spec.cls.__name__}'s default)"
             score = target if isinstance(target, ScoreTarget) else None
-            model = ExplainedModel(self.model, self.transform, self.output_name, args, kwargs, score)
+            model = ExplainedModel(self.model, self.transform, self.output_name, args, kwargs, score,
+                                   n_inputs=len(as_tuple(inputs)))
             resolved[key] = (target, source, model)
         return resolved
 
@@ -163,18 +191,20 @@ class Explaining:
         """
         try:
             with torch.no_grad():
-                return self.model(inputs, *args, **kwargs)
+                return self.model(*as_tuple(inputs), *args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - the model's own error, named as such, its traceback chained
+            shown = " and ".join(f"shape {tuple(x.shape)} and dtype {x.dtype}" for x in as_tuple(inputs))
             raise ModelError(
-                f"The model raised {type(exc).__name__} in its forward pass on inputs of shape "
-                f"{tuple(inputs.shape)} and dtype {inputs.dtype}: {exc}. This is the model's error (its traceback "
+                f"The model raised {type(exc).__name__} in its forward pass on inputs of "
+                f"{shown}: {exc}. This is the model's error (its traceback "
                 "is chained to this one). Check that the inputs have the shape, dtype and extra arguments the "
                 "model expects, or fix the model."
             ) from exc
 
     def _run(self, spec: Spec, model, inputs, target, source, scores) -> Explanation:
+        batch = as_tuple(inputs)[0]
         explanation = Explanation(spec.name, None, target, source, self.output_name, spec.params,
-                                  batch_size=inputs.shape[0])
+                                  batch_size=batch.shape[0])
         explainer = spec.instance
         count = target_count(target)
         started = time.perf_counter()
@@ -183,7 +213,7 @@ class Explaining:
                 one_target = None if isinstance(target, ScoreTarget) else target
                 attributions, explanation.extras = self._calculate(spec, explainer, model, inputs, one_target)
             elif spec.cls.multi_target:
-                indices = multi_target_indices(target, inputs.shape[0], inputs.device)
+                indices = multi_target_indices(target, batch.shape[0], batch.device)
                 attributions, explanation.extras = self._calculate(spec, explainer, model, inputs, indices)
             else:
                 attributions, explanation.extras = per_column(
@@ -196,8 +226,8 @@ class Explaining:
             if self.strict:
                 raise ExplainerError(spec.name, exc) from exc
             return self._failed(explanation, ExplainerError(spec.name, exc), started)
-        if inputs.is_cuda:
-            torch.cuda.synchronize(inputs.device)
+        if batch.is_cuda:
+            torch.cuda.synchronize(batch.device)
         explanation.seconds = time.perf_counter() - started
         explanation.attributions = attributions
         explanation.checks = self._checks(explainer, spec, attributions, inputs, model, scores, target, count)
@@ -208,7 +238,7 @@ class Explaining:
             raise error
         for message in explanation.warnings:
             warnings.warn(f"{spec.name}: {message}", FoxlikeWarning, stacklevel=4)
-        if self.metrics and explanation.passed and count == 1:
+        if self.metrics and explanation.passed and count == 1 and not isinstance(inputs, tuple):
             self._measure(explanation, explainer, spec.params, model, inputs,
                           None if isinstance(target, ScoreTarget) else target)
         return explanation
@@ -220,6 +250,9 @@ class Explaining:
         )
         extras = result.extras if isinstance(result, Features) else {}
         result = _attributions(result)
+        if isinstance(inputs, tuple) and isinstance(result, (tuple, list)) and all(
+                isinstance(r, torch.Tensor) for r in result):
+            return tuple(r.detach() for r in result), extras
         if not isinstance(result, torch.Tensor):
             raise ExplainerError(spec.name, TypeError(f"returned {type(result).__name__}, not a torch.Tensor"))
         return result.detach(), extras
@@ -229,18 +262,21 @@ class Explaining:
         if count == 1:
             if model.score is not None:  # the explained quantity is the score, not a column of the output
                 with torch.no_grad():
-                    scores = model(inputs, *model.forward_args)
+                    scores = model.on(inputs, *model.forward_args)
             one_target = None if isinstance(target, ScoreTarget) else target
             return validate(explainer, attributions, inputs, spec.params, model, scores, one_target, self.tolerance)
-        if attributions.dim() < 2 or attributions.shape[:2] != (inputs.shape[0], count):
-            return [Check("shape", False, f"{tuple(attributions.shape)}, expected ({inputs.shape[0]}, {count}, ...): "
-                                          f"one map per sample and target", tuple(attributions.shape))]
+        batch = as_tuple(inputs)[0].shape[0]
+        for values in as_tuple(attributions):
+            if values.dim() < 2 or values.shape[:2] != (batch, count):
+                return [Check("shape", False, f"{tuple(values.shape)}, expected ({batch}, {count}, ...): "
+                                              f"one map per sample and target", tuple(values.shape))]
         checks = []
         for t, rows, inputs_t, model_t, target_t in columns(model, inputs, target, count):
-            column = attributions[:, t] if rows is None else attributions[rows, t]
+            column = tuple(v[:, t] if rows is None else v[rows, t] for v in as_tuple(attributions))
+            column = column if isinstance(inputs, tuple) else column[0]
             if model_t.score is not None:
                 with torch.no_grad():
-                    scores_t = model_t(inputs_t, *model_t.forward_args)
+                    scores_t = model_t.on(inputs_t, *model_t.forward_args)
             else:
                 scores_t = scores if rows is None else scores[rows]
             for check in validate(explainer, column, inputs_t, spec.params, model_t, scores_t, target_t,

@@ -35,11 +35,15 @@ class Check:
     value: Any = None
     #: with several targets per sample, the target column this check is about
     target: int | None = None
+    #: with several attributed inputs, the input this check is about
+    input: int | None = None
 
     @property
     def label(self) -> str:
-        """The check's name, with its target column when there are several."""
-        return self.name if self.target is None else f"{self.name} (target {self.target})"
+        """The check's name, with its target column and input when there are several."""
+        where = [f"{what} {value}" for what, value in (("target", self.target), ("input", self.input))
+                 if value is not None]
+        return f"{self.name} ({', '.join(where)})" if where else self.name
 
 
 def _storable(extras: dict) -> dict:
@@ -94,6 +98,8 @@ class Explanation:
         import torch
 
         def row(value):
+            if isinstance(value, tuple):  # several inputs' attributions
+                return tuple(row(v) for v in value)
             return value[index] if isinstance(value, torch.Tensor) and value.dim() else value
 
         target = self.target
@@ -108,6 +114,8 @@ class Explanation:
         import torch
 
         def cpu(value):
+            if isinstance(value, tuple):
+                return tuple(cpu(v) for v in value)
             return value.detach().cpu() if isinstance(value, torch.Tensor) else value
 
         return {
@@ -115,8 +123,8 @@ class Explanation:
             "target": cpu(self.target) if isinstance(self.target, torch.Tensor) else None,
             "target_description": [str(d) for d in self.target_description],
             "target_source": self.target_source,
-            "checks": [{"name": c.name, "passed": bool(c.passed), "message": str(c.message), "target": c.target}
-                       for c in self.checks],
+            "checks": [{"name": c.name, "passed": bool(c.passed), "message": str(c.message), "target": c.target,
+                        "input": c.input} for c in self.checks],
             "error": None if self.error is None else str(self.error),
             "seconds": self.seconds,
             "batch_size": self.batch_size,
@@ -132,15 +140,19 @@ class Explanation:
         attributions = record["attributions"]
         return cls(
             explainer, attributions, record["target"], record["target_source"], output, dict(parameters or {}),
-            checks=[Check(c["name"], c["passed"], c["message"], target=c.get("target")) for c in record["checks"]],
+            checks=[Check(c["name"], c["passed"], c["message"], target=c.get("target"), input=c.get("input"))
+                    for c in record["checks"]],
             seconds=record["seconds"], extras=dict(record.get("extras", {})),
             error=None if record["error"] is None else RecordedError(record["error"]),
             metrics=dict(record.get("metrics", {})), metric_errors=dict(record.get("metric_errors", {})),
-            batch_size=record.get("batch_size") or (len(attributions) if attributions is not None else 0),
+            batch_size=record.get("batch_size") or 0,
         )
 
     def __repr__(self) -> str:
-        shape = tuple(self.attributions.shape) if hasattr(self.attributions, "shape") else None
+        if isinstance(self.attributions, tuple):
+            shape = tuple(tuple(a.shape) for a in self.attributions)
+        else:
+            shape = tuple(self.attributions.shape) if hasattr(self.attributions, "shape") else None
         status = "passed" if self.passed else f"warnings={self.warnings}"
         return (
             f"Explanation({self.explainer!r}, attributions={shape}, "

@@ -5,7 +5,7 @@ from typing import Callable
 
 import torch
 
-from .toolkit.rows import rows_of
+from .toolkit.rows import as_tuple, rows_of
 
 
 class ExplainedModel(torch.nn.Module):
@@ -20,12 +20,18 @@ class ExplainedModel(torch.nn.Module):
     With a :class:`foxlike.targets.ScoreTarget` its forward returns that
     score, ``(rows, 1)``, and the target's per-sample tensors ride at the end
     of ``forward_args``, so every explainer explains the score unchanged.
+
+    A model with several attributed inputs (``xai_model((image, metadata))``)
+    takes them first, as Captum passes tuple inputs: ``forward(image,
+    metadata, *forward_args)``; ``n_inputs`` says how many.
     """
 
     def __init__(self, model: torch.nn.Module, transform: Callable, output: str,
-                 args: tuple = (), kwargs: dict | None = None, score=None, column: int | None = None):
+                 args: tuple = (), kwargs: dict | None = None, score=None, column: int | None = None,
+                 n_inputs: int = 1):
         super().__init__()
         self.model = model
+        self.n_inputs = n_inputs
         self.transform = transform
         self.output = output
         kwargs = kwargs or {}
@@ -56,22 +62,35 @@ class ExplainedModel(torch.nn.Module):
     def _view(self, model, forward_args: tuple, column) -> "ExplainedModel":
         used = self._n_args + len(self._kwarg_names)
         view = ExplainedModel(model, self.transform, self.output, forward_args[: self._n_args],
-                              dict(zip(self._kwarg_names, forward_args[self._n_args:used])), None, column)
+                              dict(zip(self._kwarg_names, forward_args[self._n_args:used])), None, column,
+                              self.n_inputs)
         view.score, view.forward_args = self.score, tuple(forward_args)
         return view
 
-    def forward(self, inputs, *forward_args):
+    def forward(self, *values):
         if self.score is None:
-            return self.transform(self.call_model(inputs, *forward_args))
+            return self.transform(self.call_model(*values))
+        inputs, forward_args = self._split(values)
         used = self._n_args + len(self._kwarg_names)
         user, per_sample = forward_args[:used], forward_args[used:]
-        score = self.score.forward(lambda x: self.transform(self.call_model(x, *user)), inputs, *per_sample)
+        score = self.score.forward(lambda x: self.transform(self.call_model(*as_tuple(x), *user)),
+                                   inputs[0] if self.n_inputs == 1 else inputs, *per_sample)
         score = score.reshape(score.shape[0], -1)
         return score if self.column is None else score[:, self.column:self.column + 1]
 
+    def on(self, inputs, *forward_args):
+        """``self(...)`` on inputs given as one tensor or a tuple of them."""
+        return self(*as_tuple(inputs), *forward_args)
+
+    def _split(self, values: tuple) -> tuple[tuple, tuple]:
+        return tuple(values[: self.n_inputs]), tuple(values[self.n_inputs:])
+
     def first_sample(self, inputs) -> tuple:
-        """The first row of ``inputs`` and of every forward argument batched with it."""
-        return inputs[:1], rows_of(self.forward_args, slice(0, 1), inputs.shape[0])
+        """The first row of ``inputs`` (a tensor, or a tuple of them) and of every forward argument batched
+        with it."""
+        batch = as_tuple(inputs)[0].shape[0]
+        first = tuple(x[:1] for x in inputs) if isinstance(inputs, tuple) else inputs[:1]
+        return first, rows_of(self.forward_args, slice(0, 1), batch)
 
     def run_order(self, inputs, kind: type | tuple[type, ...]) -> list[torch.nn.Module]:
         """The user's modules of ``kind`` in the order one forward pass on one sample runs them.
@@ -90,24 +109,25 @@ class ExplainedModel(torch.nn.Module):
             try:
                 sample, args = self.first_sample(inputs)
                 with torch.no_grad():
-                    self(sample, *args)
+                    self.on(sample, *args)
             finally:
                 for handle in handles:
                     handle.remove()
             return list(dict.fromkeys(order))
 
-        question = ("run_order", kind, signature(inputs), *(signature(a) for a in self.forward_args))
+        question = ("run_order", kind, *map(signature, as_tuple(inputs)), *(signature(a) for a in self.forward_args))
         return remembered(self.model, question, probe)
 
     def layer_name(self, layer: torch.nn.Module) -> str:
         return next((name for name, module in self.model.named_modules() if module is layer), "?")
 
-    def call_model(self, inputs, *forward_args):
-        """The user's model itself (no output transform) on ``inputs`` and ``forward_args``
+    def call_model(self, *values):
+        """The user's model itself (no output transform) on the inputs and forward arguments ``values``
         (a score's per-sample tensors at their end, if any, are left out)."""
+        inputs, forward_args = self._split(values)
         args = forward_args[: self._n_args]
         kwargs = dict(zip(self._kwarg_names, forward_args[self._n_args:self._n_args + len(self._kwarg_names)]))
-        return self.model(inputs, *args, **kwargs)
+        return self.model(*inputs, *args, **kwargs)
 
     @property
     def additional_forward_args(self) -> tuple | None:

@@ -14,12 +14,13 @@ from typing import Callable, Iterator
 import torch
 
 from .targets import ScoreTarget
+from .toolkit.rows import as_tuple, select
 
 
 def columns(model, inputs, target, count: int) -> Iterator[tuple[int, torch.Tensor | None, object, object, object]]:
     """``(t, rows, inputs_t, model_t, target_t)`` per column: ``rows`` (a bool mask, ``None`` for all) the
     samples with a target in column ``t``, and the inputs, model view and target for them."""
-    batch = inputs.shape[0]
+    batch = as_tuple(inputs)[0].shape[0]
     for t in range(count):
         if isinstance(target, ScoreTarget):
             yield t, None, inputs, model.for_column(t), None
@@ -29,7 +30,7 @@ def columns(model, inputs, target, count: int) -> Iterator[tuple[int, torch.Tens
         if bool(rows.all()):
             yield t, None, inputs, model, column
         elif bool(rows.any()):
-            yield t, rows, inputs[rows], model.for_rows(rows, batch), column[rows]
+            yield t, rows, select(inputs, rows), model.for_rows(rows, batch), column[rows]
 
 
 def multi_target_indices(target, batch: int, device) -> torch.Tensor:
@@ -40,8 +41,12 @@ def multi_target_indices(target, batch: int, device) -> torch.Tensor:
     return target
 
 
-def stacked(parts: list[tuple[int, torch.Tensor | None, torch.Tensor]], batch: int, count: int) -> torch.Tensor:
-    """One ``(N, T, ...)`` tensor from each column's ``(t, rows, attributions)``; empty slots are zero."""
+def stacked(parts: list[tuple[int, torch.Tensor | None, torch.Tensor]], batch: int, count: int):
+    """One ``(N, T, ...)`` tensor from each column's ``(t, rows, attributions)``; empty slots are zero.
+    Attributions of several inputs (tuples) are stacked input by input."""
+    if isinstance(parts[0][2], tuple):
+        return tuple(stacked([(t, rows, values[i]) for t, rows, values in parts], batch, count)
+                     for i in range(len(parts[0][2])))
     first = parts[0][2]
     result = first.new_zeros((batch, count, *first.shape[1:]))
     for t, rows, attributions in parts:
@@ -61,4 +66,4 @@ def per_column(explain_one: Callable, model, inputs, target, count: int):
         parts.append((t, rows, attributions))
         for key, value in found.items():
             extras.setdefault(key, []).append(value)
-    return stacked(parts, inputs.shape[0], count), extras
+    return stacked(parts, as_tuple(inputs)[0].shape[0], count), extras

@@ -7,6 +7,10 @@
 - ``completeness`` (path methods only): the attributions of each sample sum
   to F(x) - F(baseline) for its target, within ``rtol`` of that difference
   (plus ``atol``).
+
+With several attributed inputs (a tuple), ``shape``, ``finite`` and
+``non_zero`` are checked for each input (``Check.input`` says which), and
+completeness sums the attributions of all of them.
 """
 from __future__ import annotations
 
@@ -69,22 +73,44 @@ def check_completeness(attributions, scores, baseline_scores, target, tolerance:
 
 def _baseline_scores(model, baselines):
     """F(baseline) for the batch; one row suffices when every row is the same view (stride 0)."""
-    if baselines.dim() and baselines.stride(0) == 0 and not model.forward_args:
+    if isinstance(baselines, torch.Tensor) and baselines.dim() and baselines.stride(0) == 0 and not model.forward_args:
         scores = model(baselines[:1])
         return scores.expand(baselines.shape[0], *scores.shape[1:])
-    return model(baselines, *model.forward_args)
+    return model.on(baselines, *model.forward_args)
+
+
+def _per_input(attributions, inputs, expected) -> list[Check]:
+    """``shape``, ``finite`` and ``non_zero`` on the attributions of one input."""
+    checks = [check_shape(attributions, expected, inputs.shape[0])]
+    if not attributions.is_floating_point():
+        return checks + [Check("finite", False, f"attributions have dtype {attributions.dtype}, not floating point")]
+    return checks + [check_finite(attributions), check_non_zero(attributions)]
 
 
 def validate(explainer, attributions, inputs, params, model, scores, target, tolerance: Tolerance) -> list[Check]:
     """Run every check that applies to ``explainer``'s result; never raises on a failed check."""
-    checks = [check_shape(attributions, explainer.expected_shape(inputs, params), inputs.shape[0])]
-    if not attributions.is_floating_point():
-        return checks + [Check("finite", False, f"attributions have dtype {attributions.dtype}, not floating point")]
-    checks += [check_finite(attributions), check_non_zero(attributions)]
-    baselines = explainer.baselines(inputs, params) if explainer.completeness and checks[0].passed else None
+    expected = explainer.expected_shape(inputs, params)
+    if isinstance(inputs, tuple):
+        if not isinstance(attributions, tuple) or len(attributions) != len(inputs):
+            got = f"{len(attributions)} tensors" if isinstance(attributions, tuple) else "one tensor"
+            return [Check("shape", False, f"{got} for {len(inputs)} inputs: one attribution tensor per input expected")]
+        checks = []
+        for index, (values, x) in enumerate(zip(attributions, inputs)):
+            for check in _per_input(values, x, None if expected is None else expected[index]):
+                check.input = index
+                checks.append(check)
+        total = sum(values.reshape(values.shape[0], -1).double().sum(dim=1) for values in attributions)
+    else:
+        checks = _per_input(attributions, inputs, expected)
+        total = attributions
+    if not all(c.passed for c in checks if c.name == "shape") or not explainer.completeness:
+        return checks
+    if not all(a.is_floating_point() for a in (attributions if isinstance(attributions, tuple) else (attributions,))):
+        return checks
+    baselines = explainer.baselines(inputs, params)
     if baselines is not None:
         with torch.no_grad():
             baseline_scores = _baseline_scores(model, baselines)
-        checks.append(check_completeness(attributions, scores, baseline_scores, target, tolerance,
+        checks.append(check_completeness(total, scores, baseline_scores, target, tolerance,
                                          explainer.completeness_hint))
     return checks

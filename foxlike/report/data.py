@@ -5,9 +5,11 @@
 - ``names``: (N,) the input names (file names, or the sentences);
 - ``predictions``: (N,) int64 predicted class; ``targets``: (N,) int64 explained class, -1 for a
   single-output model, or (N, T) for T targets per sample (-1: an empty slot);
-- ``inputs``: the model inputs, (N, C, H, W) float32 for images, (N, L) int64 token ids for text;
+- ``inputs``: the model inputs, (N, C, H, W) float32 for images, (N, L) int64 token ids for text
+  (with several attributed inputs, ``inputs/input0``, ``inputs/input1``, ...);
 - one array per explainer, keyed by its registered name (``cv.integrated_gradients``): (N, ...)
-  float32 attributions ((N, T, ...) with T targets per sample), NaN for samples whose explainer failed;
+  float32 attributions ((N, T, ...) with T targets per sample), NaN for samples whose explainer failed
+  (with several attributed inputs, one array per input: ``cv.integrated_gradients/input1``);
 - with metrics, one (N,) float64 array per explainer and metric, keyed
   ``metrics/<explainer>/<metric>``, NaN where the metric was not computed.
 
@@ -67,15 +69,25 @@ def write_attributions(path: Path, run) -> None:
         "names": np.array(run.inputs.names, dtype=str),
         "predictions": np.array([s.prediction for s in run.samples], dtype=np.int64),
         "targets": np.array([-1 if s.target is None else s.target for s in run.samples], dtype=np.int64),
-        "inputs": run.inputs.tensor.detach().cpu().numpy(),
     }
+    several = isinstance(run.inputs.tensor, tuple)
+    tensors = run.inputs.tensor if several else (run.inputs.tensor,)
+    for i, tensor in enumerate(tensors):
+        arrays[input_key("inputs", i, several)] = tensor.detach().cpu().numpy()
     for name in run.explainers:
-        arrays[name] = _stack([as_array(s.explanations[name].attributions) for s in run.samples],
-                                arrays["inputs"].shape[1:])
+        for i, tensor in enumerate(tensors):
+            values = [s.explanations[name].attributions for s in run.samples]
+            arrays[input_key(name, i, several)] = _stack(
+                [as_array(v[i] if isinstance(v, tuple) else v) for v in values], tensor.shape[1:])
         for metric in run.metrics:
             arrays[metric_key(name, metric)] = np.array(
                 [_number(s.explanations[name].metrics.get(metric, np.nan)) for s in run.samples], dtype=np.float64)
     replace_file(path, lambda handle: np.savez_compressed(handle, **arrays))
+
+
+def input_key(name: str, index: int, several: bool) -> str:
+    """The ``attributions.npz`` key of one input's array: ``name``, or ``name/input<i>`` with several inputs."""
+    return f"{name}/input{index}" if several else name
 
 
 def metric_key(explainer: str, metric: str) -> str:

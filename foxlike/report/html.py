@@ -64,8 +64,10 @@ def _metrics(run, explanation) -> str:
 
 
 def _per_target(explanation) -> list[tuple[int | None, object]]:
-    """``(target, attributions)`` for each target of one sample's explanation (one, unless it has several)."""
-    values, target = as_array(explanation.attributions), explanation.target
+    """``(target, attributions)`` for each target of one sample's explanation (one, unless it has several).
+    With several attributed inputs the first is drawn (the others are in attributions.npz)."""
+    values, target = explanation.attributions, explanation.target
+    values = as_array(values[0] if isinstance(values, tuple) else values)
     if getattr(target, "dim", lambda: 0)() == 1:  # several targets: one map each, empty slots left out
         return [(int(t), values[i]) for i, t in enumerate(target.tolist()) if t >= 0]
     return [(None, values)]

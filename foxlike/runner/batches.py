@@ -17,19 +17,29 @@ Batch = tuple[torch.Tensor, dict]
 
 def item_input(item) -> Batch:
     """A dataset item is the input tensor, a tuple/list whose first entry is, or a dict whose "input"
-    (or "inputs", or first entry) is; a dict's "forward_kwargs" go to the model's forward."""
+    (or "inputs", or first entry) is; a dict's "forward_kwargs" go to the model's forward. A dict's
+    "inputs" may be a tuple of tensors: several attributed inputs (an image and its metadata)."""
     kwargs = {}
     if isinstance(item, Mapping):
         kwargs = dict(item.get("forward_kwargs", {}))
         item = item.get("input", item.get("inputs", next(iter(item.values()))))
+        if isinstance(item, (tuple, list)) and item and all(isinstance(x, torch.Tensor) for x in item):
+            return tuple(item), kwargs
     elif isinstance(item, (tuple, list)):
         item = item[0]
     if not isinstance(item, torch.Tensor):
         raise InputError(
             f"Dataset items must be tensors or (tensor, label, ...) tuples, got {type(item).__name__}. "
-            "Wrap the dataset so that item[0] is the input tensor."
+            "Wrap the dataset so that item[0] is the input tensor (or give {'inputs': (a, b)} for several)."
         )
     return item, kwargs
+
+
+def _stacked(samples: list):
+    """One batch of the samples' inputs: a tensor, or a tuple of tensors for several inputs."""
+    if isinstance(samples[0], tuple):
+        return tuple(torch.stack(parts) for parts in zip(*samples))
+    return torch.stack(samples)
 
 
 def batch_count(dataset, batch_size: int) -> int:
@@ -43,7 +53,7 @@ def load_batch(dataset, index: int, batch_size: int) -> Batch:
     if isinstance(dataset, torch.Tensor):
         return dataset[start:stop], {}
     inputs, kwargs = zip(*(item_input(dataset[i]) for i in range(start, stop)))
-    return torch.stack(inputs), {name: torch.stack([k[name] for k in kwargs]) for name in kwargs[0]}
+    return _stacked(list(inputs)), {name: torch.stack([k[name] for k in kwargs]) for name in kwargs[0]}
 
 
 def to_device(batch: Batch, device) -> Batch:
@@ -51,7 +61,8 @@ def to_device(batch: Batch, device) -> Batch:
     inputs, kwargs = batch
     if device is None:
         return batch
-    return inputs.to(device), {name: value.to(device) for name, value in kwargs.items()}
+    moved = tuple(x.to(device) for x in inputs) if isinstance(inputs, tuple) else inputs.to(device)
+    return moved, {name: value.to(device) for name, value in kwargs.items()}
 
 
 def loader_batches(loader) -> Iterator[Batch]:

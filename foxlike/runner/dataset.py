@@ -45,9 +45,13 @@ class DatasetExplanations:
     def _each(self, explainer: str):
         return (self.record(i).explanations[explainer] for i in range(self.batches))
 
-    def attributions(self, explainer: str) -> torch.Tensor:
-        """One explainer's attributions for the whole dataset, in dataset order."""
-        return torch.cat([e.attributions for e in self._each(explainer)])
+    def attributions(self, explainer: str):
+        """One explainer's attributions for the whole dataset, in dataset order (a tuple, one per input, for
+        several attributed inputs)."""
+        parts = [e.attributions for e in self._each(explainer)]
+        if isinstance(parts[0], tuple):
+            return tuple(torch.cat(values) for values in zip(*parts))
+        return torch.cat(parts)
 
     def targets(self, explainer: str) -> torch.Tensor | None:
         parts = [e.target for e in self._each(explainer)]

@@ -12,6 +12,7 @@ import warnings
 from typing import Any
 
 from ..errors import FoxlikeWarning
+from ..toolkit.rows import as_tuple
 from .dataset import open_store, run_batches, settings_for
 from .identity import fingerprint, software
 from .inputs import Inputs
@@ -45,7 +46,7 @@ def explain_inputs(model, inputs: Inputs, explainers, target: Any = "argmax", ou
         settings["dataset"] = {  # only a kept folder is ever resumed
             "model": model_name,
             "weights": fingerprint(*(v for v in model.state_dict().values() if isinstance(v, torch.Tensor))),
-            "inputs": fingerprint(inputs.tensor, *inputs.forward_kwargs.values()),
+            "inputs": fingerprint(*as_tuple(inputs.tensor), *inputs.forward_kwargs.values()),
             "software": software([s.name for s in job.explainers], [s.name for s in job.metrics])}
         store = open_store(out_dir, settings, restart_other_job=True)
     resumed, discarded = len(store.batches), list(getattr(store, "discarded", []))

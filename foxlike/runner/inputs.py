@@ -21,6 +21,7 @@ class Inputs:
 
     #: the kind of input, in the explainers' vocabulary (foxlike.modalities): "cv" images, "nlp" token ids
     modality: str
+    #: the model's inputs: a tensor, or a tuple of tensors for several attributed inputs
     tensor: Any
     names: list[str]
     pixels: Any = None  # images: (N, H, W, C) floats in [0, 1], before normalisation
@@ -34,8 +35,10 @@ class Inputs:
         return len(self.names)
 
     def __getitem__(self, index: int) -> dict:
-        """Sample ``index`` as :func:`foxlike.explain_dataset` reads it: the input and its forward arguments."""
-        return {"input": self.tensor[index],
+        """Sample ``index`` as :func:`foxlike.explain_dataset` reads it: the input (or inputs) and its forward
+        arguments."""
+        tensor = tuple(x[index] for x in self.tensor) if isinstance(self.tensor, tuple) else self.tensor[index]
+        return {"inputs": tensor,
                 "forward_kwargs": {name: value[index] for name, value in self.forward_kwargs.items()}}
 
 

@@ -46,7 +46,8 @@ class Job:
                      strict=self.strict, rtol=self.rtol, atol=self.atol, metrics=self.metrics or None) as xai_model:
             output, explanations = xai_model(inputs, **(forward_kwargs or {}))
             scores = xai_model.transform(output)
-        return BatchRecord(torch.arange(first, first + inputs.shape[0]), scores.detach().cpu(), explanations)
+        batch = (inputs[0] if isinstance(inputs, tuple) else inputs).shape[0]
+        return BatchRecord(torch.arange(first, first + batch), scores.detach().cpu(), explanations)
 
     def describe(self) -> dict:
         """What must not change between a run and its resumption."""

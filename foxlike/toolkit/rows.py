@@ -28,3 +28,13 @@ def repeated(forward_args: tuple, count: int) -> tuple:
     """The forward arguments of one sample, repeated for ``count`` copies of it (views, no copy)."""
     return tuple(a.expand(count, *a.shape[1:]) if isinstance(a, torch.Tensor) and a.dim() else a
                  for a in forward_args)
+
+
+def as_tuple(inputs) -> tuple:
+    """Attributed inputs as a tuple: one tensor, or several (an image and its metadata)."""
+    return tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+
+
+def select(inputs, rows):
+    """``rows`` of every attributed input: a tensor, or a tuple of them."""
+    return tuple(x[rows] for x in inputs) if isinstance(inputs, tuple) else inputs[rows]
