@@ -136,8 +136,8 @@ class Explaining:
             raise FoxlikeError("Call the explaining model inside its `with foxlike.explain(...)` block.")
         inputs = _attributed_inputs(self.model, inputs, self.explainers)
         for spec in self.explainers:  # before the model runs: a table given to an image method, say
-            for x in as_tuple(inputs):
-                check_inputs(spec.cls, x, registry().explainers)
+            # the first input is of the explainer's kind; others beside it (metadata) are the explainer's business
+            check_inputs(spec.cls, as_tuple(inputs)[0], registry().explainers)
         requires_grad = [x.requires_grad for x in as_tuple(inputs)]
         explanations: dict[str, Explanation] = {}
         try:

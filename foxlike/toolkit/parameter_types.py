@@ -24,8 +24,9 @@ Count = Annotated[int, Bounds(1)]
 NonNegative = Annotated[float, Bounds(0)]
 #: Captum's integration rules.
 PathMethod = Literal["gausslegendre", "riemann_trapezoid", "riemann_left", "riemann_right", "riemann_middle"]
-#: A reference input: a number for every element, or a tensor broadcast to the inputs.
-Reference = Union[float, torch.Tensor]
+#: A reference input: a number for every element, a tensor broadcast to the inputs, or a tuple of those
+#: (one per attributed input, for several).
+Reference = Union[float, torch.Tensor, tuple]
 #: Rows per chunk of scaled inputs: "auto" sizes them from the memory budget, ``None`` runs all at once.
 ChunkSize = Union[Literal["auto"], Annotated[int, Bounds(1)], None]
 #: A memory budget in MiB (``None``: foxlike's default for the device).

@@ -13,20 +13,23 @@ from typing import Callable, Iterator
 
 import torch
 
-from .rows import rows_of
+from .rows import as_tuple, rows_of, select
 from .surrogates import lime_coalitions, lime_fit, shap_coalitions, shapley_fit
 
-#: ``perturb(coalitions) -> (inputs, forward_args)``: the model's inputs for a chunk of coalitions (S, k).
+#: ``perturb(coalitions) -> (inputs, forward_args)``: the model's inputs (a tensor, or a tuple for several
+#: attributed inputs) for a chunk of coalitions (S, k).
 Perturb = Callable[[torch.Tensor], tuple]
 
 
 def each_sample(inputs: torch.Tensor, target, forward_args: tuple) -> Iterator[tuple]:
-    """``(i, sample, target_i, args_i)`` for every sample: the sample as a batch of one, its own target
+    """``(i, sample, target_i, args_i)`` for every sample: the sample as a batch of one (a tuple of them for
+    several attributed inputs), its own target
     (``None`` for single-output models, a 1-D tensor for several targets) and its own rows of the batched
     forward arguments."""
-    for i in range(inputs.shape[0]):
-        yield (i, inputs[i:i + 1], None if target is None else target[i],
-               rows_of(forward_args, slice(i, i + 1), inputs.shape[0]))
+    batch = as_tuple(inputs)[0].shape[0]
+    for i in range(batch):
+        yield (i, select(inputs, slice(i, i + 1)), None if target is None else target[i],
+               rows_of(forward_args, slice(i, i + 1), batch))
 
 
 def _pick(output: torch.Tensor, target) -> torch.Tensor:
@@ -47,7 +50,7 @@ def scores(model, perturb: Perturb, coalitions: torch.Tensor, target, per_eval: 
     for chunk in coalitions.split(per_eval):
         batch, args = perturb(chunk)
         with torch.no_grad():
-            output = model(batch, *args).reshape(len(chunk), -1)
+            output = model(*as_tuple(batch), *args).reshape(len(chunk), -1)
         found.append(_pick(output, target))
     return torch.cat(found).double().cpu()
 

@@ -32,3 +32,13 @@ def reference_tensor(inputs: torch.Tensor, baselines) -> torch.Tensor:
     if isinstance(value, float):  # one row viewed N times: the check then runs the model on one row
         return inputs.new_full((1, *inputs.shape[1:]), value).expand_as(inputs)
     return value
+
+
+def references(inputs: tuple, baselines) -> tuple:
+    """One reference per attributed input: ``baselines`` for each, or its own from a tuple of them."""
+    if isinstance(baselines, (tuple, list)):
+        if len(baselines) != len(inputs):
+            raise ParameterError(f"baselines has {len(baselines)} entries for {len(inputs)} inputs: give one "
+                                 "reference per input, or one number for all.")
+        return tuple(reference(x, b) for x, b in zip(inputs, baselines))
+    return tuple(reference(x, baselines) for x in inputs)

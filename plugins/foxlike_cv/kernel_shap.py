@@ -8,10 +8,9 @@ import torch
 
 import foxlike
 from foxlike.toolkit.parameter_types import Count, Reference
-from foxlike.toolkit.perturbation import each_sample, kernel_shap_values
+from foxlike.toolkit.perturbation import kernel_shap_values
 
-from .perturbation import attribution_buffer, superpixels_off, to_input_shape
-from .superpixels import dense_ids, feature_masks
+from .perturbation import explain_features
 
 
 class KernelShap(foxlike.Explainer):
@@ -25,19 +24,20 @@ class KernelShap(foxlike.Explainer):
     name = "cv.kernel_shap"
     modality = "cv"
     multi_target = True  # every perturbed image runs once, every target read from its output
+    multi_input = True  # one coalition over the features of every input
 
     def calculate_features(self, model, inputs, target, n_samples: Count = 256, feature_mask=None,
                            segmentation: Literal["slic", "grid"] = "slic", n_segments: Count = 25,
                            baselines: Reference = 0.0, paired: bool = True, perturbations_per_eval: Count = 64,
                            seed: int = 0):
-        masks = feature_masks(inputs, feature_mask, segmentation, n_segments)
         generator = torch.Generator().manual_seed(seed)
-        attributions, values, exact = attribution_buffer(inputs, target), [], []
-        for i, image, sample_target, args in each_sample(inputs, target, model.forward_args):
-            mask, k = dense_ids(masks[i])
-            phi, enumerated = kernel_shap_values(model, superpixels_off(image, mask, k, baselines, args), k,
-                                                 sample_target, n_samples, generator, paired, perturbations_per_eval)
-            values.append(phi.tolist())
-            exact.append(enumerated)
-            attributions[i] = to_input_shape(phi.to(inputs), mask, image.shape[1:])
+
+        def fit(perturb, k, sample_target):
+            phi, exact = kernel_shap_values(model, perturb, k, sample_target, n_samples, generator, paired,
+                                            perturbations_per_eval)
+            return phi, {"exact": exact}
+
+        attributions, values, extras, masks = explain_features(model, inputs, target, feature_mask, segmentation,
+                                                               n_segments, baselines, fit)
+        exact = [extra["exact"] for extra in extras]
         return foxlike.Features(attributions, {"coefficients": values, "exact": exact, "feature_mask": masks})

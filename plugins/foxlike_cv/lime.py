@@ -16,10 +16,9 @@ import torch
 
 import foxlike
 from foxlike.toolkit.parameter_types import Count, NonNegative, Reference
-from foxlike.toolkit.perturbation import each_sample, lime_values
+from foxlike.toolkit.perturbation import lime_values
 
-from .perturbation import attribution_buffer, superpixels_off, to_input_shape
-from .superpixels import dense_ids, feature_masks
+from .perturbation import explain_features
 
 
 class Lime(foxlike.Explainer):
@@ -34,18 +33,18 @@ class Lime(foxlike.Explainer):
     name = "cv.lime"
     modality = "cv"
     multi_target = True  # every perturbed image runs once, every target read from its output
+    multi_input = True  # one coalition over the features of every input
 
     def calculate_features(self, model, inputs, target, n_samples: Count = 200, feature_mask=None,
                            segmentation: Literal["slic", "grid"] = "slic", n_segments: Count = 50,
                            baselines: Reference = 0.0, kernel_width: NonNegative = 0.25, ridge: NonNegative = 0.0,
                            perturbations_per_eval: Count = 64, seed: int = 0):
-        masks = feature_masks(inputs, feature_mask, segmentation, n_segments)
         generator = torch.Generator().manual_seed(seed)
-        attributions, coefficients = attribution_buffer(inputs, target), []
-        for i, image, sample_target, args in each_sample(inputs, target, model.forward_args):
-            mask, k = dense_ids(masks[i])
-            fit = lime_values(model, superpixels_off(image, mask, k, baselines, args), k, sample_target, n_samples,
-                              generator, kernel_width, ridge, perturbations_per_eval)
-            coefficients.append(fit.tolist())
-            attributions[i] = to_input_shape(fit.to(inputs), mask, image.shape[1:])
+
+        def fit(perturb, k, sample_target):
+            return lime_values(model, perturb, k, sample_target, n_samples, generator, kernel_width, ridge,
+                               perturbations_per_eval), {}
+
+        attributions, coefficients, _, masks = explain_features(model, inputs, target, feature_mask, segmentation,
+                                                                n_segments, baselines, fit)
         return foxlike.Features(attributions, {"coefficients": coefficients, "feature_mask": masks})

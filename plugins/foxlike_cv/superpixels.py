@@ -52,9 +52,3 @@ def feature_masks(inputs: torch.Tensor, feature_mask=None, segmentation: str = "
     if segmentation == "slic":
         return slic_mask(inputs, n_segments, compactness)
     raise ParameterError(f"segmentation must be 'slic' or 'grid', got {segmentation!r}.")
-
-
-def dense_ids(mask: torch.Tensor) -> tuple[torch.Tensor, int]:
-    """Renumber one image's mask to 0..k-1 (ids may have gaps); returns the mask and k."""
-    values, dense = torch.unique(mask, return_inverse=True)
-    return dense.reshape(mask.shape), len(values)

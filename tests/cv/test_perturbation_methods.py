@@ -141,3 +141,56 @@ def test_slic_superpixels_on_a_real_photo():
 def test_a_feature_mask_that_does_not_fit_is_refused():
     with pytest.raises(foxlike.ParameterError, match="feature_mask of shape \\(5, 5\\) does not fit"):
         explain(LinearImage(), IMAGE, {"cv.lime": {"feature_mask": torch.zeros(5, 5, dtype=torch.long)}})
+
+
+class ImageAndMetadata(nn.Module):
+    """A CNN on the image plus a linear term on three metadata values: their Shapley values are known."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.conv = nn.Conv2d(1, 2, 3, padding=1)
+        self.meta = nn.Linear(3, 4)
+        self.head = nn.Linear(2 * 8 * 8, 4)
+
+    def forward(self, image, meta):
+        return self.head(torch.relu(self.conv(image)).flatten(1)) + self.meta(meta)
+
+
+def test_kernel_shap_attributes_an_image_and_its_metadata_over_one_joint_coalition():
+    model, image, meta = ImageAndMetadata(), torch.rand(2, 1, 8, 8), torch.rand(2, 3)
+    whole_image = torch.zeros(8, 8, dtype=torch.long)  # the image as one feature: 4 features, every coalition
+    with foxlike.explain(model, {"cv.kernel_shap": {"feature_mask": (whole_image, None)}}, target=1) as xai_model:
+        _, explanations = xai_model((image, meta))
+    explained = explanations["cv.kernel_shap"]
+    on_image, on_meta = explained.attributions
+    assert on_image.shape == image.shape and on_meta.shape == meta.shape and all(explained.extras["exact"])
+    torch.testing.assert_close(on_meta, model.meta.weight[1] * meta, atol=1e-5, rtol=1e-5)  # additive: exact
+    assert explained.passed
+
+
+def test_per_sample_baselines_are_each_samples_reference():
+    name = "cv.kernel_shap"
+    model, images = ImageAndMetadata(), torch.rand(3, 1, 8, 8)
+    references = torch.rand(3, 1, 8, 8)
+    quarters = (torch.arange(64).reshape(8, 8) // 4 % 2) + 2 * (torch.arange(64).reshape(8, 8) // 32)
+    params = {"feature_mask": (quarters, None), "n_samples": 256}  # 4 + 3 features: every coalition, exact
+    with foxlike.explain(model, {name: {**params, "baselines": (references, 0.0)}}, target=0) as xai_model:
+        _, together = xai_model((images, torch.zeros(3, 3)))
+    for i in range(3):
+        with foxlike.explain(model, {name: {**params, "baselines": (references[i:i + 1], 0.0)}},
+                             target=0) as xai_model:
+            _, alone = xai_model((images[i:i + 1], torch.zeros(1, 3)))
+        torch.testing.assert_close(together[name].attributions[0][i], alone[name].attributions[0][0])
+
+
+@pytest.mark.parametrize("name, params, message", [
+    ("cv.lime", {"baselines": torch.rand(3, 1, 8, 8)}, "baselines of shape \\(3, 1, 8, 8\\) cannot be broadcast"),
+    ("cv.kernel_shap", {"baselines": (0.0, 0.0, 0.0)}, "baselines has 3 entries for 1 inputs"),
+    ("cv.kernel_shap", {"feature_mask": torch.zeros(5, 5, dtype=torch.long)}, "feature_mask of shape \\(5, 5\\) does not fit"),
+])
+def test_references_and_masks_that_do_not_fit_the_inputs_are_refused(name, params, message):
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(72, 3))
+    with pytest.raises(foxlike.ParameterError, match=message):
+        with foxlike.explain(model, {name: {"segmentation": "grid", **params}}, target=0) as xai_model:
+            xai_model(torch.rand(4, 1, 8, 8))
