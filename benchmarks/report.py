@@ -210,6 +210,20 @@ def sharing_section(result: dict | None) -> str:
          ["one `explain` per explainer", apart["calls"]["outside"], apart["calls"]["inside"], apart["targets"]]])
 
 
+def many_targets_section(result: dict | None) -> str:
+    text = "### Several targets per input (`target=\"topk:3\"`)\n\n"
+    if not result or "rows" not in result:
+        return text + _why(result) + "\n"
+    text += (f"{result['images']} digits, {result['targets']} targets each: one `explain` with all targets against "
+             "one per target. Explainers with `multi_target` run each perturbed input once for every target; "
+             "the others are called once per target by foxlike.\n\n")
+    rows = [[f"`{r['explainer']}`", "yes" if r["multi_target"] else "no", r["rows_together"], r["rows_apart"],
+             _ratio(r["rows_together"], r["rows_apart"]), f"{r['seconds_together']:.3f}", f"{r['seconds_apart']:.3f}",
+             _ratio(r["seconds_together"], r["seconds_apart"])] for r in result["rows"]]
+    return text + _table(["explainer", "multi_target", "model rows together", "apart", "ratio", "seconds together",
+                          "apart", "ratio"], rows)
+
+
 def imports_section(result: dict | None) -> str:
     text = "### Start-up: fresh interpreter, best of several\n\n"
     if not result or "rows" not in result:
@@ -237,5 +251,6 @@ def render_section(meta: dict, results: dict, sizes: Sizes) -> str:
     return head + "\n".join([
         overhead_section(results, sizes), memory_section(results, sizes), gradcam_section(results, sizes),
         adaptive_section(results.get("study/adaptive")), shapley_section(results.get("study/shapley")),
-        sharing_section(results.get("study/sharing")), imports_section(results.get("study/imports")),
+        sharing_section(results.get("study/sharing")), many_targets_section(results.get("study/many_targets")),
+        imports_section(results.get("study/imports")),
     ])

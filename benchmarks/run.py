@@ -31,7 +31,7 @@ from .sizes import FULL, QUICK
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
-STUDIES = ("study/sharing", "study/imports", "study/adaptive", "study/shapley")
+STUDIES = ("study/sharing", "study/imports", "study/adaptive", "study/shapley", "study/many_targets")
 
 
 def device_name(device: str) -> str:

@@ -124,6 +124,48 @@ def sharing(sizes: Sizes, device: str) -> dict:
             "together": together, "apart": apart}
 
 
+def many_targets(sizes: Sizes, device: str) -> dict:
+    """Three targets per image (``"topk:3"``): perturbation methods read every target from one run of each
+    perturbed input; the rows through the model and the time, against one call per target."""
+    import foxlike
+
+    trained = trained_digits(device)
+    model, inputs = trained.model, trained.test_images[:8].to(device)
+    rows = []
+    handle = model.register_forward_pre_hook(lambda module, args: rows.append(args[0].shape[0]))
+    found = []
+    try:
+        for name, params in (("cv.kernel_shap", {"segmentation": "grid", "n_samples": 256}),
+                             ("cv.lime", {"segmentation": "grid", "n_samples": 256}),
+                             (IG, {"n_steps": 32})):
+            def together():
+                with foxlike.explain(model, {name: params}, target="topk:3", strict=False) as xai_model:
+                    return xai_model(inputs)[1][name]
+
+            explained = together()
+            targets = explained.target
+
+            def apart():
+                for t in range(3):
+                    with foxlike.explain(model, {name: params}, target=targets[:, t], strict=False) as xai_model:
+                        xai_model(inputs)
+
+            rows.clear()
+            together()
+            together_rows = sum(rows)
+            rows.clear()
+            apart()
+            apart_rows = sum(rows)
+            found.append({"explainer": name, "multi_target": explained.attributions.dim() == 5 and
+                          foxlike.plugins.lookup("explainers", name).multi_target,
+                          "rows_together": together_rows, "rows_apart": apart_rows,
+                          "seconds_together": _best_time(together, device, sizes.repeat)[0],
+                          "seconds_apart": _best_time(apart, device, sizes.repeat)[0]})
+    finally:
+        handle.remove()
+    return {"rows": found, "images": len(inputs), "targets": 3}
+
+
 def adaptive(sizes: Sizes, device: str) -> dict:
     """Time to a relative completeness error of TOLERANCE: Captum at a fixed 50 steps against adaptive IG."""
     from captum.attr import IntegratedGradients
