@@ -11,6 +11,7 @@ checked; other annotations, and parameters without one, pass as given.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import typing
@@ -26,15 +27,23 @@ def summary(cls: type) -> str:
     return doc.splitlines()[0] if doc else ""
 
 
+@functools.lru_cache(maxsize=1024)
+def _parameters(function: Callable) -> tuple[inspect.Parameter, ...]:
+    """``function``'s parameters, read once: a class's method does not change between calls (reading a
+    signature on every ``foxlike.explain`` was a tenth of the fixed cost of a call on a small model)."""
+    return tuple(inspect.signature(function).parameters.values())
+
+
 def keyword_parameters(function: Callable, skip: int) -> dict[str, Any]:
     """The parameters after the first ``skip`` (self included) and their defaults."""
     return {
         p.name: (None if p.default is inspect.Parameter.empty else p.default)
-        for p in list(inspect.signature(function).parameters.values())[skip:]
+        for p in _parameters(function)[skip:]
         if p.kind is not inspect.Parameter.VAR_KEYWORD
     }
 
 
+@functools.lru_cache(maxsize=1024)
 def _hints(function: Callable) -> dict[str, Any]:
     try:
         return typing.get_type_hints(function, include_extras=True)
@@ -91,8 +100,7 @@ def describe(hint) -> str:
 def check_keywords(owner: str, function: Callable, skip: int, params: dict) -> None:
     """Reject ``params`` that ``function`` does not take (anything goes if it takes ``**kwargs``) or whose
     values its annotations refuse."""
-    signature = inspect.signature(function).parameters.values()
-    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature):
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in _parameters(function)):
         known = keyword_parameters(function, skip)
         unknown = sorted(set(params) - set(known))
         if unknown:
