@@ -24,6 +24,9 @@ class Explainer:
     completeness: ClassVar[bool] = False
     #: What a failed completeness check suggests to the user.
     completeness_hint: ClassVar[str] = "raise n_steps or check the baseline"
+    #: Relevance methods (LRP) set this with ``completeness``: their attributions add up to the
+    #: target's score F(x) itself, not to F(x) - F(baseline), and :meth:`baselines` is not used.
+    conserves_output: ClassVar[bool] = False
 
     def calculate_features(self, model, inputs, target, **params):
         """Return the attributions for ``inputs`` as a tensor.

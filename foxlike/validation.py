@@ -6,7 +6,7 @@
 - ``non_zero``: no sample's attributions are all zero;
 - ``completeness`` (path methods only): the attributions of each sample sum
   to F(x) - F(baseline) for its target, within ``rtol`` of that difference
-  (plus ``atol``).
+  (plus ``atol``); for relevance methods (``conserves_output``) to F(x) itself.
 """
 from __future__ import annotations
 
@@ -81,10 +81,16 @@ def validate(explainer, attributions, inputs, params, model, scores, target, tol
     if not attributions.is_floating_point():
         return checks + [Check("finite", False, f"attributions have dtype {attributions.dtype}, not floating point")]
     checks += [check_finite(attributions), check_non_zero(attributions)]
-    baselines = explainer.baselines(inputs, params) if explainer.completeness and checks[0].passed else None
-    if baselines is not None:
+    if not (explainer.completeness and checks[0].passed):
+        return checks
+    if explainer.conserves_output:
+        baseline_scores = torch.zeros_like(scores)
+    else:
+        baselines = explainer.baselines(inputs, params)
+        if baselines is None:
+            return checks
         with torch.no_grad():
             baseline_scores = _baseline_scores(model, baselines)
-        checks.append(check_completeness(attributions, scores, baseline_scores, target, tolerance,
-                                         explainer.completeness_hint))
+    checks.append(check_completeness(attributions, scores, baseline_scores, target, tolerance,
+                                     explainer.completeness_hint))
     return checks
