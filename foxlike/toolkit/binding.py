@@ -23,6 +23,9 @@ class InputsOnly(torch.nn.Module):
     def __init__(self, explained: torch.nn.Module):
         super().__init__()
         self.explained = explained
+        # foxlike.explain has put the user's model in eval mode; this wrapper's own flag must say so too
+        # (Quantus refuses a model whose top module is training). Set here alone, not recursively.
+        self.training = False
 
     def forward(self, inputs):
         return self.explained(inputs, *self.explained.forward_args)
