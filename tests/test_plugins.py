@@ -160,3 +160,14 @@ def test_plugin_registered_in_process_is_used_and_removed(fresh_plugins):
     assert "test.ones" in fresh_plugins.registry().explainers
     fresh_plugins.unregister("test-plugin")
     assert "test.ones" not in fresh_plugins.registry().explainers
+
+
+def test_the_licence_comes_from_the_distributions_metadata_or_its_classifiers():
+    from importlib.metadata import distribution
+
+    from foxlike.plugins import licence_of
+
+    assert licence_of(distribution("foxlike")) == "Apache-2.0"
+    assert licence_of(distribution("grad-cam")) == "MIT License"  # stated only as a classifier
+    listing = run_cli("plugins")
+    assert re.search(r"^cv +foxlike \S+ \(Apache-2\.0\)$", listing.stdout, re.MULTILINE)
