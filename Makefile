@@ -7,7 +7,7 @@ STAMP := $(VENV)/.foxlike-installed
 
 .PHONY: install demo test bench
 
-ADAPTERS := plugins/foxlike_gradcam plugins/foxlike_zennit plugins/foxlike_quantus
+ADAPTERS := plugins/foxlike-gradcam plugins/foxlike-zennit plugins/foxlike-quantus
 
 $(STAMP): pyproject.toml $(addsuffix /pyproject.toml,$(ADAPTERS))
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
