@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml $(addsuffix /pyproject.toml,$(ADAPTERS))
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[test,demo,gradcam,zennit,quantus]'
 	# The adapter plugins are distributions of their own, found through their entry points like a third party's.
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation $(addprefix -e ,$(ADAPTERS))
+	$(BIN)/python -m pip install --quiet --no-deps $(addprefix -e ,$(ADAPTERS))
 	# Quantus requires opencv-python and grad-cam opencv-python-headless: both write the cv2 package, and which
 	# one's files end up there depends on pip's install order. Keep only the headless build (no GUI libraries),
 	# at the version pip chose, so that every fresh install has the same cv2.
