@@ -10,6 +10,7 @@ from typing import Callable
 
 import torch
 
+from .adapters import adapter_cases
 from .measure import Prepared, Unavailable
 from .sizes import Sizes
 from .workloads import (GRADCAM_EXPLAINERS, MEMORY_BUDGET_PARAMETERS, accepted, argmax_target, explainer_class,
@@ -247,6 +248,7 @@ def cases(sizes: Sizes) -> dict[str, Callable[[Sizes, str], Prepared]]:
         "gradcam/pytorch-grad-cam": gradcam_pytorch_grad_cam,
         "gradcam/foxai": gradcam_foxai,
     })
+    table.update(adapter_cases())
     return table
 
 

@@ -127,6 +127,26 @@ def gradcam_section(results: dict, sizes: Sizes) -> str:
             + _table(header, _timed_rows(results, names, "gradcam/captum", _foxlike_notes)))
 
 
+def adapters_section(results: dict, sizes: Sizes) -> str:
+    """Each adapter beside its library called directly (benchmarks/adapters.py)."""
+    header = ["library", "direct best s", "foxlike best s", "time ÷ direct", "direct peak MiB", "foxlike peak MiB",
+              "peak ÷ direct"]
+    rows = []
+    for library, what in (("gradcam", "pytorch-grad-cam GradCAM"), ("zennit", "Zennit EpsilonPlusFlat + ResNetCanonizer"),
+                          ("quantus", "Grad-CAM + Quantus MaxSensitivity (4 samples)")):
+        direct, ours = results.get(f"adapters/{library}-direct"), results.get(f"adapters/{library}-foxlike")
+        if not (_ok(direct) and _ok(ours)):
+            rows.append([what, "–", "–", "–", "–", "–", _why(direct if not _ok(direct) else ours)])
+            continue
+        rows.append([what, f"{_best(direct):.3f}", f"{_best(ours):.3f}", _ratio(_best(ours), _best(direct)),
+                     f"{direct['peak_bytes'] / MiB:.0f}", f"{ours['peak_bytes'] / MiB:.0f}",
+                     _ratio(ours["peak_bytes"], direct["peak_bytes"])])
+    from .adapters import side
+
+    return (f"### Adapters against their libraries: resnet18, batch {sizes.gradcam_batch}, {side(sizes)}x{side(sizes)}\n\n"
+            + _table(header, rows))
+
+
 def adaptive_section(result: dict | None) -> str:
     text = "### Adaptive IG: time to a relative completeness error under the tolerance\n\n"
     if not result or "rows" not in result:
@@ -250,7 +270,7 @@ def render_section(meta: dict, results: dict, sizes: Sizes) -> str:
                "direct mapping slows small chunks).\n\n"))
     return head + "\n".join([
         overhead_section(results, sizes), memory_section(results, sizes), gradcam_section(results, sizes),
-        adaptive_section(results.get("study/adaptive")), shapley_section(results.get("study/shapley")),
-        sharing_section(results.get("study/sharing")), many_targets_section(results.get("study/many_targets")),
-        imports_section(results.get("study/imports")),
+        adapters_section(results, sizes), adaptive_section(results.get("study/adaptive")),
+        shapley_section(results.get("study/shapley")), sharing_section(results.get("study/sharing")),
+        many_targets_section(results.get("study/many_targets")), imports_section(results.get("study/imports")),
     ])

@@ -36,6 +36,9 @@ class Explainer:
     #: Several attributed inputs at once (``xai_model((image, metadata))``): ``inputs`` is then a tuple of
     #: tensors and the attributions a tuple of the same shapes. Without it foxlike refuses tuple inputs.
     multi_input: ClassVar[bool] = False
+    #: Relevance methods (LRP) set this with ``completeness``: their attributions add up to the
+    #: target's score F(x) itself, not to F(x) - F(baseline), and :meth:`baselines` is not used.
+    conserves_output: ClassVar[bool] = False
 
     def calculate_features(self, model, inputs, target, **params):
         """Return the attributions for ``inputs`` as a tensor.

@@ -20,7 +20,7 @@ import os
 import threading
 import warnings
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
+from importlib.metadata import PackageNotFoundError, distribution, entry_points
 from typing import Any
 
 import pluggy
@@ -46,6 +46,8 @@ class Plugin:
     status: str  # "loaded", "blocked" or "failed"
     error: str = ""
     contributes: dict[str, list[str]] = field(default_factory=dict)
+    #: the distribution's licence as its metadata states it ("" when it states none)
+    licence: str = ""
 
 
 _lock = threading.RLock()
@@ -67,26 +69,47 @@ def _foxlike_version() -> str:
     return __version__
 
 
+def licence_of(dist) -> str:
+    """A distribution's licence from its metadata: License-Expression, else a one-line License field,
+    else the last part of its "License ::" classifiers (grad-cam states it only there)."""
+    if dist is None:
+        return ""
+    metadata = dist.metadata
+    stated = (metadata.get("License-Expression") or metadata.get("License") or "").strip()
+    if stated and "\n" not in stated and len(stated) <= 60 and stated.upper() != "UNKNOWN":
+        return stated
+    classifiers = [c.split("::")[-1].strip() for c in metadata.get_all("Classifier") or [] if c.startswith("License ::")]
+    return ", ".join(classifiers)
+
+
+def _foxlike_licence() -> str:
+    try:
+        return licence_of(distribution("foxlike"))
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return ""
+
+
 def _load_entry_points(manager: pluggy.PluginManager) -> None:
     only, blocked = _names_from_env(ONLY_ENV), _names_from_env(BLOCK_ENV) or set()
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist.name if ep.dist else "?"
         version = ep.dist.version if ep.dist else "?"
+        licence = licence_of(ep.dist)
         if ep.name in _plugins or manager.is_registered(ep.name):
             continue  # the same distribution seen twice on sys.path
         names = {ep.name, dist}
         if names & blocked or (only is not None and not names & only):
             manager.set_blocked(ep.name)
-            _plugins[ep.name] = Plugin(ep.name, dist, version, "blocked")
+            _plugins[ep.name] = Plugin(ep.name, dist, version, "blocked", licence=licence)
             continue
         try:
             manager.register(ep.load(), name=ep.name)
         except Exception as exc:  # noqa: BLE001 - one broken plugin must not stop the rest
             cause = f"{type(exc).__name__}: {exc}"
-            _plugins[ep.name] = Plugin(ep.name, dist, version, "failed", cause)
+            _plugins[ep.name] = Plugin(ep.name, dist, version, "failed", cause, licence=licence)
             warnings.warn(f"foxlike plugin {ep.name!r} ({dist}) failed to load: {cause}", stacklevel=3)
             continue
-        _plugins[ep.name] = Plugin(ep.name, dist, version, "loaded")
+        _plugins[ep.name] = Plugin(ep.name, dist, version, "loaded", licence=licence)
 
 
 def plugin_manager() -> pluggy.PluginManager:
@@ -106,7 +129,8 @@ def _plugin_record(name: str) -> Plugin:
     """The record of plugin ``name``; one registered in-process (tests, notebooks) gets one here."""
     if name not in _plugins:
         core = name == CORE_PLUGIN
-        _plugins[name] = Plugin(name, "foxlike" if core else name, _foxlike_version() if core else "", "loaded")
+        _plugins[name] = Plugin(name, "foxlike" if core else name, _foxlike_version() if core else "", "loaded",
+                                licence=_foxlike_licence() if core else "")
     return _plugins[name]
 
 

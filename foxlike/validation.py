@@ -6,7 +6,7 @@
 - ``non_zero``: no sample's attributions are all zero;
 - ``completeness`` (path methods only): the attributions of each sample sum
   to F(x) - F(baseline) for its target, within ``rtol`` of that difference
-  (plus ``atol``).
+  (plus ``atol``); for relevance methods (``conserves_output``) to F(x) itself.
 
 With several attributed inputs (a tuple), ``shape``, ``finite`` and
 ``non_zero`` are checked for each input (``Check.input`` says which), and
@@ -107,10 +107,13 @@ def validate(explainer, attributions, inputs, params, model, scores, target, tol
         return checks
     if not all(a.is_floating_point() for a in (attributions if isinstance(attributions, tuple) else (attributions,))):
         return checks
-    baselines = explainer.baselines(inputs, params)
-    if baselines is not None:
+    if explainer.conserves_output:
+        baseline_scores = torch.zeros_like(scores)
+    else:
+        baselines = explainer.baselines(inputs, params)
+        if baselines is None:
+            return checks
         with torch.no_grad():
             baseline_scores = _baseline_scores(model, baselines)
-        checks.append(check_completeness(total, scores, baseline_scores, target, tolerance,
-                                         explainer.completeness_hint))
+    checks.append(check_completeness(total, scores, baseline_scores, target, tolerance, explainer.completeness_hint))
     return checks

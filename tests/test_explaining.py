@@ -211,6 +211,35 @@ def test_completeness_catches_too_few_steps():
     assert explanations["cv.integrated_gradients"].passed
 
 
+class Relevance(foxlike.Explainer):
+    """Gradient times input, declared to conserve the output: exact for a linear model without bias."""
+
+    name = "test.relevance"
+    completeness = True
+    conserves_output = True
+
+    def calculate_features(self, model, inputs, target):
+        inputs = inputs.detach().requires_grad_(True)
+        (gradient,) = torch.autograd.grad(model(inputs).gather(1, target[:, None]).sum(), inputs)
+        return gradient * inputs.detach()
+
+
+def test_a_relevance_method_is_checked_to_add_up_to_the_score_itself():
+    torch.manual_seed(0)
+    inputs = torch.randn(4, 6)
+    with foxlike.explain(nn.Linear(6, 3, bias=False), [Relevance]) as xai_model:
+        _, explanations = xai_model(inputs)
+    assert explanations["test.relevance"].checks[-1].name == "completeness"
+    assert explanations["test.relevance"].checks[-1].value < 1e-5
+
+    biased = nn.Linear(6, 3)
+    with torch.no_grad():
+        biased.bias.fill_(5.0)  # the bias's share of the score is in no attribution
+    with pytest.raises(foxlike.ValidationError, match="completeness: max relative error"):
+        with foxlike.explain(biased, [Relevance]) as xai_model:
+            xai_model(inputs)
+
+
 def test_keyword_forward_arguments_reach_every_step_of_the_explainer():
     model = MaskedModel()
     inputs = torch.randn(3, 6)

@@ -186,4 +186,16 @@ def test_every_registered_explainer_names_a_known_modality(fresh_plugins):
 
     for name, entry in fresh_plugins.registry().explainers.items():
         assert entry.obj.modality in MODALITIES, name
-        assert name.partition(".")[0] == entry.obj.modality, name  # the namespace is the modality
+        if entry.distribution == "foxlike":  # the built-in plugins' namespace is their modality
+            assert name.partition(".")[0] == entry.obj.modality, name
+
+
+def test_the_licence_comes_from_the_distributions_metadata_or_its_classifiers():
+    from importlib.metadata import distribution
+
+    from foxlike.plugins import licence_of
+
+    assert licence_of(distribution("foxlike")) == "Apache-2.0"
+    assert licence_of(distribution("grad-cam")) == "MIT License"  # stated only as a classifier
+    listing = run_cli("plugins")
+    assert re.search(r"^cv +foxlike \S+ \(Apache-2\.0\)$", listing.stdout, re.MULTILINE)

@@ -23,6 +23,8 @@ def _plugins(args) -> int:
         listed, conflict = discovered(), exc
     for plugin in listed:
         line = f"{plugin.name:<20} {plugin.distribution} {plugin.version}".rstrip()
+        if plugin.licence:
+            line += f" ({plugin.licence})"
         if plugin.status != "loaded":
             line += f"  [{plugin.status}{': ' + plugin.error if plugin.error else ''}]"
         print(line)
