@@ -11,7 +11,7 @@ ADAPTERS := plugins/foxlike-gradcam plugins/foxlike-zennit plugins/foxlike-quant
 
 $(STAMP): pyproject.toml $(addsuffix /pyproject.toml,$(ADAPTERS))
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[test,demo,gradcam,zennit,quantus]'
+	$(BIN)/python -m pip install --quiet -e '.[test,demo,gradcam,zennit,quantus,serve,transformers,figures,tabular,llm-peers]'
 	# The adapter plugins are distributions of their own, found through their entry points like a third party's.
 	$(BIN)/python -m pip install --quiet --no-deps $(addprefix -e ,$(ADAPTERS))
 	# Quantus requires opencv-python and grad-cam opencv-python-headless: both write the cv2 package, and which

@@ -23,12 +23,12 @@ from pathlib import Path
 from ..runner.files import replace_text, subfolder
 
 #: Image explainers the demo runs when registered, with demo-sized parameters.
-DIGITS_EXPLAINERS = {"cv.integrated_gradients": {"n_steps": 32}, "cv.grad_cam": {},
+DIGITS_EXPLAINERS = {"cv.integrated_gradients": {}, "cv.grad_cam": {},
                      "cv.layer_integrated_gradients": {"upsample": True},
                      "cv.lime": {}, "cv.kernel_shap": {}, "cv.occlusion": {}}
 #: Metrics the digits section ranks its explainers by, when registered.
 DIGITS_METRICS = {"deletion": {}, "insertion": {}}
-PHOTO_EXPLAINERS = {"cv.integrated_gradients": {"n_steps": 16, "internal_batch_size": 16}, "cv.grad_cam": {}}
+PHOTO_EXPLAINERS = {"cv.integrated_gradients": {"internal_batch_size": 16}, "cv.grad_cam": {}}
 PHOTOS = ("chelsea", "coffee", "astronaut")
 
 

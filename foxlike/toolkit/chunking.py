@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 
 from .probes import remembered, signature
+from .rows import as_tuple
 
 #: The default budget on the CPU. Larger chunks are slower there, not faster: resnet18 IG on 2 cores
 #: took 3.45, 3.31, 3.66 and 4.36 s in chunks of 10, 20, 40 and 80 rows at 224 px (260 MiB to 2 GiB
@@ -55,11 +56,11 @@ def bytes_per_row(model, inputs) -> int:
         raise RuntimeError("the memory probe's graph is not for backward")
 
     sample, args = model.first_sample(inputs)
-    sample = sample.detach().requires_grad_(sample.is_floating_point())
+    samples = tuple(x.detach().requires_grad_(x.is_floating_point()) for x in as_tuple(sample))
     with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
-        model(sample, *args)
+        model(*samples, *args)
     alive.clear()
-    return int(saved * BACKWARD_HEADROOM) + 2 * sample.numel() * sample.element_size()
+    return int(saved * BACKWARD_HEADROOM) + sum(2 * x.numel() * x.element_size() for x in samples)
 
 
 def budget_bytes(device: torch.device, memory_budget_mb: float | None) -> int:
@@ -72,8 +73,10 @@ def budget_bytes(device: torch.device, memory_budget_mb: float | None) -> int:
 
 
 def rows_per_chunk(model, inputs, n_steps: int, memory_budget_mb: float | None) -> int:
-    """How many scaled inputs fit in the budget (at least one, at most all of them)."""
-    question = ("bytes_per_row", signature(inputs), *(signature(a) for a in model.forward_args))
+    """How many scaled inputs fit in the budget (at least one, at most all of them); ``inputs`` is a tensor or,
+    for a model of several inputs, a tuple of them (a row is then one of each)."""
+    first = as_tuple(inputs)[0]
+    question = ("bytes_per_row", *map(signature, as_tuple(inputs)), *(signature(a) for a in model.forward_args))
     per_row = max(1, remembered(model.model, question, lambda: bytes_per_row(model, inputs)))
-    rows = budget_bytes(inputs.device, memory_budget_mb) // per_row
-    return int(max(1, min(rows, n_steps * inputs.shape[0])))
+    rows = budget_bytes(first.device, memory_budget_mb) // per_row
+    return int(max(1, min(rows, n_steps * first.shape[0])))

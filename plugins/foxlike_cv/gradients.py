@@ -15,6 +15,7 @@ class GradientMethod(foxlike.Explainer):
 
     modality = "cv"
     accepts = "tensors"  # any float inputs: gradients need no image shape
+    multi_input = True  # Captum takes the tuple and returns a gradient per input
     captum_class = ""
     #: Methods that override ReLU backward need every ReLU to be its own module, used once.
     needs_module_relus = False

@@ -16,6 +16,7 @@ from torch.nn import functional as F
 from torch.overrides import TorchFunctionMode
 
 from foxlike import ModelNotSupportedError
+from foxlike.toolkit.rows import as_tuple
 
 
 ACTIVATIONS = (nn.ReLU, nn.ELU, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.Softplus, nn.GELU, nn.SiLU)
@@ -77,7 +78,7 @@ def require_module_activations(model, inputs, method: str) -> None:
     try:
         sample, args = model.first_sample(inputs)
         with torch.no_grad(), spy:
-            model.call_model(sample, *args)
+            model.call_model(*as_tuple(sample), *args)
     finally:
         for handle in handles:
             handle.remove()

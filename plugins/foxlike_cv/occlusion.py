@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import foxlike
 from foxlike.toolkit.parameter_types import Count, Reference
+from foxlike.toolkit.rows import as_tuple
+
+from .baselines import references
 
 
 class Occlusion(foxlike.Explainer):
@@ -10,20 +13,35 @@ class Occlusion(foxlike.Explainer):
 
     ``window`` and ``stride`` are in pixels (default: an eighth of the
     shorter side, at least 1); ``perturbations_per_eval`` batches the patches.
+    With several inputs, each image gets its patches and every other input
+    (metadata, say) is occluded one value at a time.
     """
 
     name = "cv.occlusion"
     modality = "cv"
+    multi_input = True
 
     def calculate_features(self, model, inputs, target, window: Count | None = None, stride: Count | None = None,
                            baselines: Reference = 0.0, perturbations_per_eval: Count = 32):
         from captum.attr import Occlusion as CaptumOcclusion
 
-        window = window or max(1, min(inputs.shape[-2:]) // 8)
-        stride = stride or window
-        channels = inputs.shape[1]
+        xs = as_tuple(inputs)
+        windows, strides = zip(*(_patch(x, window, stride) for x in xs))
+        several = isinstance(inputs, tuple)
         return CaptumOcclusion(model).attribute(
-            inputs, sliding_window_shapes=(channels, window, window), strides=(channels, stride, stride),
-            baselines=baselines, target=target, additional_forward_args=model.additional_forward_args,
-            perturbations_per_eval=perturbations_per_eval,
+            inputs, sliding_window_shapes=windows if several else windows[0],
+            strides=strides if several else strides[0],
+            baselines=references(xs, baselines) if several else baselines, target=target,
+            additional_forward_args=model.additional_forward_args, perturbations_per_eval=perturbations_per_eval,
         )
+
+
+def _patch(x, window, stride) -> tuple[tuple, tuple]:
+    """The sliding window and stride for one input: a square patch over every channel of an image, one value
+    of anything else."""
+    if x.dim() < 4:
+        ones = (1,) * (x.dim() - 1)
+        return ones, ones
+    window = window or max(1, min(x.shape[-2:]) // 8)
+    stride = stride or window
+    return (x.shape[1], window, window), (x.shape[1], stride, stride)

@@ -6,13 +6,18 @@ import torch
 import foxlike
 from foxlike.toolkit.parameter_types import Count, NonNegative, Reference
 
-from .baselines import reference_tensor
+from .baselines import reference_tensor, references
 from .model_checks import require_linear_output, require_module_activations
 
 
-def reference_distribution(inputs, baselines, count: int) -> torch.Tensor:
+def reference_distribution(inputs, baselines, count: int):
     """Reference images for the SHAP variants: a tensor of references as given, or ``count`` noisy copies
-    of a constant image around ``baselines`` (a method that averages needs more than one)."""
+    of a constant image around ``baselines`` (a method that averages needs more than one); a tuple of
+    them for several inputs, from one ``baselines`` for all or one per input."""
+    if isinstance(inputs, tuple):
+        given = baselines if isinstance(baselines, (tuple, list)) else (baselines,) * len(inputs)
+        references(inputs, given)  # the same count check as every path method's
+        return tuple(reference_distribution(x, b, count) for x, b in zip(inputs, given))
     if isinstance(baselines, torch.Tensor) and baselines.dim() == inputs.dim():
         return baselines.to(inputs)
     single = reference_tensor(inputs[:1], baselines)
@@ -21,12 +26,20 @@ def reference_distribution(inputs, baselines, count: int) -> torch.Tensor:
     return single + noise
 
 
+def reference_tensors(inputs, baselines):
+    """The reference of the input's shape, or one per input for several."""
+    if isinstance(inputs, tuple):
+        return tuple(reference_tensor(x, b) for x, b in zip(inputs, references(inputs, baselines)))
+    return reference_tensor(inputs, baselines)
+
+
 class GradientShap(foxlike.Explainer):
     """Gradient SHAP: expected gradients between noisy inputs and a distribution of reference images."""
 
     name = "cv.gradient_shap"
     modality = "cv"
     accepts = "tensors"  # any float inputs: gradients need no image shape
+    multi_input = True
 
     def calculate_features(self, model, inputs, target, baselines: Reference = 0.0, n_baselines: Count = 8,
                            n_samples: Count = 16, stdevs: NonNegative = 0.0):
@@ -48,6 +61,7 @@ class DeepLift(foxlike.Explainer):
     name = "cv.deeplift"
     modality = "cv"
     accepts = "tensors"  # any float inputs: gradients need no image shape
+    multi_input = True
     completeness = True
     completeness_hint = ("DeepLIFT's rules sum exactly only through linear layers and activations; Captum's rule "
                          "for max pooling is approximate, so models with max pooling miss by this much "
@@ -59,12 +73,12 @@ class DeepLift(foxlike.Explainer):
         require_linear_output(model, self.name)
         require_module_activations(model, inputs, self.name)
         return CaptumDeepLift(model).attribute(
-            inputs, baselines=reference_tensor(inputs, baselines), target=target,
+            inputs, baselines=reference_tensors(inputs, baselines), target=target,
             additional_forward_args=model.additional_forward_args,
         )
 
     def baselines(self, inputs, params):
-        return reference_tensor(inputs, params.get("baselines", 0.0))
+        return reference_tensors(inputs, params.get("baselines", 0.0))
 
 
 class DeepLiftShap(foxlike.Explainer):
@@ -73,6 +87,7 @@ class DeepLiftShap(foxlike.Explainer):
     name = "cv.deeplift_shap"
     modality = "cv"
     accepts = "tensors"  # any float inputs: gradients need no image shape
+    multi_input = True
 
     def calculate_features(self, model, inputs, target, baselines: Reference = 0.0, n_baselines: Count = 8):
         from captum.attr import DeepLiftShap as CaptumDeepLiftShap

@@ -61,9 +61,9 @@ def test_special_tokens_keep_their_place_in_the_reference():
     assert reference_ids(ids, 0, (101, 102)).tolist() == [[101, 0, 0, 102, 0]]
 
 
-def test_a_model_without_embeddings_says_how_to_name_one():
+def test_float_inputs_are_refused_with_the_image_explainer_named():
     model = nn.Sequential(nn.Linear(4, 2))
-    with pytest.raises(foxlike.ParameterError, match="nlp explainers take token ids"):
+    with pytest.raises(foxlike.InputError, match="explains token ids .* use cv.integrated_gradients"):
         explain(model, torch.randn(2, 4), ["nlp.integrated_gradients"])
 
 
