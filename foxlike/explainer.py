@@ -39,6 +39,10 @@ class Explainer:
     #: Relevance methods (LRP) set this with ``completeness``: their attributions add up to the
     #: target's score F(x) itself, not to F(x) - F(baseline), and :meth:`baselines` is not used.
     conserves_output: ClassVar[bool] = False
+    #: Methods that need only the gradient of the target at the inputs (saliency, input x gradient) set this
+    #: and read it with ``model.input_gradient(inputs, target)``: foxlike then takes it from the prediction's
+    #: own forward pass instead of a second one (:mod:`foxlike.prediction_graph`).
+    uses_input_gradient: ClassVar[bool] = False
 
     def calculate_features(self, model, inputs, target, **params):
         """Return the attributions for ``inputs`` as a tensor.

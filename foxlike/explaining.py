@@ -21,11 +21,12 @@ from .explanation import Check, Explanation, Features
 from .metric import Metric
 from .model import ExplainedModel
 from .outputs import resolve_output
+from .prediction_graph import PredictionGraph
 from .specs import Spec, resolve
 from .target_columns import columns, multi_target_indices, per_column
 from .targets import ScoreTarget, TargetContext, resolve_target, target_count
 from .toolkit.rows import as_tuple
-from .validation import Tolerance, validate
+from .validation import Tolerance, all_finite, validate
 
 
 def resolve_explainers(explainers) -> list[Spec]:
@@ -71,6 +72,21 @@ def _attributed_inputs(model: torch.nn.Module, inputs, explainers: list[Spec]):
     return inputs
 
 
+def _detached(output):
+    """The output without its graph, in the same structure: a tensor, or tuples, lists and dicts of them (a
+    Hugging Face ``ModelOutput`` is a dict); anything else is returned as it is."""
+    if isinstance(output, torch.Tensor):
+        return output.detach()
+    if isinstance(output, dict):
+        copy = output.copy()
+        for key, value in output.items():
+            copy[key] = _detached(value)
+        return copy
+    if isinstance(output, (tuple, list)) and type(output) in (tuple, list):
+        return type(output)(_detached(value) for value in output)
+    return output
+
+
 def _check_inputs(model: torch.nn.Module, inputs) -> None:
     if not isinstance(inputs, torch.Tensor):
         raise InputError(f"Inputs must be a torch.Tensor with the batch in dimension 0 (or a tuple of them for "
@@ -81,7 +97,7 @@ def _check_inputs(model: torch.nn.Module, inputs) -> None:
                          "inputs.clone() made outside it.")
     if inputs.dim() == 0 or inputs.shape[0] == 0:
         raise InputError(f"The batch is empty (inputs of shape {tuple(inputs.shape)}): pass at least one sample.")
-    if inputs.is_floating_point() and not bool(torch.isfinite(inputs).all()):
+    if inputs.is_floating_point() and not all_finite(inputs):
         raise InputError("The inputs contain NaN or infinite values; clean or impute them before explaining.")
     parameter = next(model.parameters(), None)
     if parameter is not None and parameter.device != inputs.device:
@@ -140,15 +156,17 @@ class Explaining:
             check_inputs(spec.cls, as_tuple(inputs)[0], registry().explainers)
         requires_grad = [x.requires_grad for x in as_tuple(inputs)]
         explanations: dict[str, Explanation] = {}
+        readers = sum(spec.cls.uses_input_gradient for spec in self.explainers)
         try:
             with calling(self.model), torch.enable_grad():
-                output = self._forward(inputs, args, kwargs)
-                with torch.no_grad():
-                    scores = self.transform(output)
-                targets = self._targets(scores, inputs, args, kwargs)
+                output, scores, graph = self._forward(inputs, args, kwargs, keep_graph=readers > 0)
+                targets = self._targets(scores, inputs, args, kwargs, graph)
                 for spec in self.explainers:
                     target, source, model = targets[self._target_key(spec)]
                     explanations[spec.name] = self._run(spec, model, inputs, target, source, scores)
+                    readers -= spec.cls.uses_input_gradient
+                    if graph is not None and not readers:
+                        graph.release()
         except (ValidationError, ExplainerError) as exc:
             # what was computed before the failure (and the failed explanation itself), kept for the caller
             exc.explanations = {**explanations, **exc.explanations}
@@ -162,7 +180,7 @@ class Explaining:
         """Explainers share one resolution of the user's target; with none, of their class's default."""
         return "given" if self.target is not None else spec.cls.default_target
 
-    def _targets(self, scores, inputs, args, kwargs) -> dict:
+    def _targets(self, scores, inputs, args, kwargs, graph: PredictionGraph | None) -> dict:
         """Each distinct target resolved once: key -> (target, source, the model view explainers get)."""
         context = TargetContext(inputs, tuple(args) + tuple(kwargs.values()),
                                 lambda x, *a: self.transform(self.model(*as_tuple(x), *a[:len(args)],
@@ -179,19 +197,31 @@ class Explaining:
             score = target if isinstance(target, ScoreTarget) else None
             model = ExplainedModel(self.model, self.transform, self.output_name, args, kwargs, score,
                                    n_inputs=len(as_tuple(inputs)))
+            model.prediction = graph
             resolved[key] = (target, source, model)
         return resolved
 
-    def _forward(self, inputs, args, kwargs):
-        """The one forward pass; its failure names the inputs it got.
+    def _forward(self, inputs, args, kwargs, keep_graph: bool):
+        """The one forward pass: the output, its transform, and the graph for explainers that read the input
+        gradient (:mod:`foxlike.prediction_graph`); its failure names the inputs it got.
 
-        It runs without autograd: a graph kept alive for the returned output
-        would sit in memory while every explainer runs (6% more peak memory on
-        resnet18), and explainers build their own.
+        Without such explainers it runs without autograd: a graph kept alive
+        for the returned output would sit in memory while every explainer runs
+        (6% more peak memory on resnet18), and explainers build their own.
         """
+        xs = as_tuple(inputs)
+        keep_graph = keep_graph and all(x.is_floating_point() for x in xs)
         try:
-            with torch.no_grad():
-                return self.model(*as_tuple(inputs), *args, **kwargs)
+            if not keep_graph:
+                with torch.no_grad():
+                    output = self.model(*xs, *args, **kwargs)
+                    return output, self.transform(output), None
+            leaves = tuple(x.detach().requires_grad_() for x in xs)
+            output = self.model(*leaves, *args, **kwargs)
+            scores = self.transform(output)
+            if not isinstance(scores, torch.Tensor) or not scores.requires_grad:
+                return _detached(output), _detached(scores), None
+            return _detached(output), scores.detach(), PredictionGraph(xs, leaves, scores)
         except Exception as exc:  # noqa: BLE001 - the model's own error, named as such, its traceback chained
             shown = " and ".join(f"shape {tuple(x.shape)} and dtype {x.dtype}" for x in as_tuple(inputs))
             raise ModelError(

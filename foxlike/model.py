@@ -31,16 +31,24 @@ class ExplainedModel(torch.nn.Module):
                  n_inputs: int = 1):
         super().__init__()
         self.model = model
-        self.n_inputs = n_inputs
-        self.transform = transform
-        self.output = output
         kwargs = kwargs or {}
-        self._n_args = len(args)
-        self._kwarg_names = tuple(kwargs)
-        self.score = score
-        #: with a score of several targets, the one this view returns (``None``: all of them)
-        self.column = column
-        self.forward_args: tuple = tuple(args) + tuple(kwargs.values()) + (tuple(score.per_sample) if score else ())
+        # Plain attributes go straight into __dict__: nn.Module.__setattr__ checks each for parameters and
+        # modules, which is a measurable share of foxlike's fixed cost per call on small models.
+        self.__dict__.update(
+            n_inputs=n_inputs, transform=transform, output=output, _n_args=len(args), _kwarg_names=tuple(kwargs),
+            score=score,
+            column=column,  # with a score of several targets, the one this view returns (None: all of them)
+            forward_args=tuple(args) + tuple(kwargs.values()) + (tuple(score.per_sample) if score else ()),
+            prediction=None,  # the prediction's graph, when foxlike kept it (foxlike.prediction_graph)
+        )
+
+    def input_gradient(self, inputs, target) -> tuple | None:
+        """The gradient of the target's score at ``inputs``, one tensor per input, taken from the prediction's
+        own forward pass; ``None`` when that pass has none for them (other inputs, a score target, no graph
+        kept), and the explainer then computes it itself."""
+        if self.prediction is None or self.score is not None or self.column is not None:
+            return None
+        return self.prediction.gradient(inputs, target)
 
     @property
     def user_args(self) -> tuple:
@@ -64,7 +72,7 @@ class ExplainedModel(torch.nn.Module):
         view = ExplainedModel(model, self.transform, self.output, forward_args[: self._n_args],
                               dict(zip(self._kwarg_names, forward_args[self._n_args:used])), None, column,
                               self.n_inputs)
-        view.score, view.forward_args = self.score, tuple(forward_args)
+        view.__dict__.update(score=self.score, forward_args=tuple(forward_args))
         return view
 
     def forward(self, *values):

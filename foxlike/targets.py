@@ -21,6 +21,7 @@ continuation), and every explainer explains that score.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -71,6 +72,15 @@ class ScoreTarget:
                    count)
 
 
+@functools.lru_cache(maxsize=256)
+def _parameters_of(function: Callable) -> dict:
+    """A target function's parameters, read once (registered targets are called on every prediction)."""
+    try:
+        return dict(inspect.signature(function).parameters)
+    except (TypeError, ValueError):  # a builtin without a signature
+        return {}
+
+
 def _call_target(function: Callable, output, context: TargetContext | None, name: str = "",
                  argument: str | None = None):
     """``function(output)``; with ``context`` when it takes a second argument (not named ``argument``), and
@@ -78,9 +88,9 @@ def _call_target(function: Callable, output, context: TargetContext | None, name
     import torch
 
     try:
-        parameters = inspect.signature(function).parameters
-    except (TypeError, ValueError):  # a builtin without a signature
-        parameters = {}
+        parameters = _parameters_of(function)
+    except TypeError:  # an unhashable callable object: read it every time
+        parameters = _parameters_of.__wrapped__(function)
     positional = [p for p in parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     kwargs = {}
     if "argument" in parameters:

@@ -6,6 +6,7 @@ runs them all; each subclass names its class and says what it is.
 from __future__ import annotations
 
 import foxlike
+from foxlike.toolkit.rows import as_tuple
 
 from .model_checks import require_module_activations
 
@@ -29,15 +30,23 @@ class GradientMethod(foxlike.Explainer):
         return method.attribute(inputs, target=target, additional_forward_args=model.additional_forward_args)
 
 
+def _as_given(values: tuple, inputs):
+    return values if isinstance(inputs, tuple) else values[0]
+
+
 class Saliency(GradientMethod):
     """Saliency: the absolute gradient of the target score with respect to each pixel."""
 
     name = "cv.saliency"
     captum_class = "Saliency"
+    uses_input_gradient = True
 
     def calculate_features(self, model, inputs, target, abs: bool = True):
         from captum.attr import Saliency as CaptumSaliency
 
+        gradients = model.input_gradient(inputs, target)
+        if gradients is not None:  # from the prediction's own forward pass
+            return _as_given(tuple(g.abs() if abs else g for g in gradients), inputs)
         return CaptumSaliency(model).attribute(inputs, target=target, abs=abs,
                                                additional_forward_args=model.additional_forward_args)
 
@@ -47,6 +56,13 @@ class InputXGradient(GradientMethod):
 
     name = "cv.input_x_gradient"
     captum_class = "InputXGradient"
+    uses_input_gradient = True
+
+    def calculate_features(self, model, inputs, target):
+        gradients = model.input_gradient(inputs, target)
+        if gradients is not None:  # from the prediction's own forward pass
+            return _as_given(tuple(x * g for x, g in zip(as_tuple(inputs), gradients)), inputs)
+        return super().calculate_features(model, inputs, target)
 
 
 class GuidedBackprop(GradientMethod):

@@ -76,3 +76,55 @@ def test_lrp_on_a_layer_without_a_rule_says_so(digits):
 def test_guided_backprop_differs_from_plain_gradients_on_a_relu_network():
     results = explain(ModuleReLU(), {"cv.guided_backprop": {}, "cv.saliency": {"abs": False}})
     assert not torch.allclose(results["cv.guided_backprop"].attributions, results["cv.saliency"].attributions)
+
+
+class CountingCNN(torch.nn.Module):
+    """A small CNN that counts its forward passes."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.net = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.Tanh(), torch.nn.Flatten(),
+                                       torch.nn.Linear(4 * 6 * 6, 3))
+        self.calls = 0
+
+    def forward(self, x):
+        self.calls += 1
+        return self.net(x)
+
+
+def test_saliency_and_input_x_gradient_reuse_the_predictions_forward_pass():
+    from captum.attr import InputXGradient, Saliency
+
+    model = CountingCNN()
+    with foxlike.explain(model, ["cv.saliency", "cv.input_x_gradient"], output="softmax") as xai_model:
+        output, explanations = xai_model(INPUTS)
+    assert model.calls == 1  # one forward for the prediction and both gradients; Captum would run two more
+    assert output.grad_fn is None and not INPUTS.requires_grad  # nothing of the graph reaches the caller
+    target = output.argmax(1)
+    softmax = torch.nn.Sequential(model, torch.nn.Softmax(dim=1))
+    torch.testing.assert_close(explanations["cv.saliency"].attributions, Saliency(softmax).attribute(INPUTS, target))
+    torch.testing.assert_close(explanations["cv.input_x_gradient"].attributions,
+                               InputXGradient(softmax).attribute(INPUTS, target))
+
+
+def test_each_target_gets_its_own_gradient_from_the_one_graph():
+    from captum.attr import Saliency
+
+    model = CountingCNN()
+    with foxlike.explain(model, ["cv.saliency"], target="topk:2") as xai_model:
+        output, explanations = xai_model(INPUTS)
+    assert model.calls == 1
+    top = output.topk(2, dim=1).indices
+    for t in range(2):
+        torch.testing.assert_close(explanations["cv.saliency"].attributions[:, t],
+                                   Saliency(model).attribute(INPUTS, top[:, t]))
+
+
+def test_without_a_gradient_reader_the_prediction_runs_without_a_graph():
+    model = CountingCNN()
+    seen = []
+    model.net.register_forward_hook(lambda module, args, out: seen.append(out.requires_grad))
+    with foxlike.explain(model, ["cv.integrated_gradients"]) as xai_model:
+        xai_model(INPUTS)
+    assert seen[0] is False  # the prediction; IG's own passes come after it
