@@ -12,6 +12,7 @@ import torch
 
 from .adapters import adapter_cases
 from .measure import Prepared, Unavailable
+from .shared_work import shared_work_cases
 from .sizes import Sizes
 from .workloads import (GRADCAM_EXPLAINERS, MEMORY_BUDGET_PARAMETERS, accepted, argmax_target, explainer_class,
                         images, parameter, resnet18)
@@ -249,6 +250,7 @@ def cases(sizes: Sizes) -> dict[str, Callable[[Sizes, str], Prepared]]:
         "gradcam/foxai": gradcam_foxai,
     })
     table.update(adapter_cases())
+    table.update(shared_work_cases())
     return table
 
 
