@@ -31,3 +31,5 @@ Reference = Union[float, torch.Tensor, tuple]
 ChunkSize = Union[Literal["auto"], Annotated[int, Bounds(1)], None]
 #: A memory budget in MiB (``None``: foxlike's default for the device).
 MemoryBudget = Optional[Annotated[float, Bounds(1)]]
+#: Perturbed inputs per forward pass: "auto" chooses for the device (:func:`foxlike.toolkit.chunking.perturbations_per_batch`).
+PerturbationBatch = Union[Literal["auto"], Annotated[int, Bounds(1)]]

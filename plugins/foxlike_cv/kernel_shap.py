@@ -7,7 +7,8 @@ from typing import Literal
 import torch
 
 import foxlike
-from foxlike.toolkit.parameter_types import Count, Reference
+from foxlike.toolkit.chunking import perturbations_per_batch
+from foxlike.toolkit.parameter_types import Count, PerturbationBatch, Reference
 from foxlike.toolkit.perturbation import kernel_shap_values
 
 from .perturbation import explain_features
@@ -28,9 +29,10 @@ class KernelShap(foxlike.Explainer):
 
     def calculate_features(self, model, inputs, target, n_samples: Count = 256, feature_mask=None,
                            segmentation: Literal["slic", "grid"] = "slic", n_segments: Count = 25,
-                           baselines: Reference = 0.0, paired: bool = True, perturbations_per_eval: Count = 64,
-                           seed: int = 0):
+                           baselines: Reference = 0.0, paired: bool = True,
+                           perturbations_per_eval: PerturbationBatch = "auto", seed: int = 0):
         generator = torch.Generator().manual_seed(seed)
+        perturbations_per_eval = perturbations_per_batch(model, inputs, perturbations_per_eval)
 
         def fit(perturb, k, sample_target):
             phi, exact = kernel_shap_values(model, perturb, k, sample_target, n_samples, generator, paired,

@@ -15,7 +15,8 @@ from typing import Literal
 import torch
 
 import foxlike
-from foxlike.toolkit.parameter_types import Count, NonNegative, Reference
+from foxlike.toolkit.chunking import perturbations_per_batch
+from foxlike.toolkit.parameter_types import Count, PerturbationBatch, NonNegative, Reference
 from foxlike.toolkit.perturbation import lime_values
 
 from .perturbation import explain_features
@@ -38,8 +39,9 @@ class Lime(foxlike.Explainer):
     def calculate_features(self, model, inputs, target, n_samples: Count = 200, feature_mask=None,
                            segmentation: Literal["slic", "grid"] = "slic", n_segments: Count = 50,
                            baselines: Reference = 0.0, kernel_width: NonNegative = 0.25, ridge: NonNegative = 0.0,
-                           perturbations_per_eval: Count = 64, seed: int = 0):
+                           perturbations_per_eval: PerturbationBatch = "auto", seed: int = 0):
         generator = torch.Generator().manual_seed(seed)
+        perturbations_per_eval = perturbations_per_batch(model, inputs, perturbations_per_eval)
 
         def fit(perturb, k, sample_target):
             return lime_values(model, perturb, k, sample_target, n_samples, generator, kernel_width, ridge,

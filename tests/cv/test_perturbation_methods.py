@@ -194,3 +194,27 @@ def test_references_and_masks_that_do_not_fit_the_inputs_are_refused(name, param
     with pytest.raises(foxlike.ParameterError, match=message):
         with foxlike.explain(model, {name: {"segmentation": "grid", **params}}, target=0) as xai_model:
             xai_model(torch.rand(4, 1, 8, 8))
+
+
+def test_perturbation_batches_are_sized_for_the_input_on_the_cpu():
+    from foxlike.model import ExplainedModel
+    from foxlike.toolkit.chunking import MAX_PERTURBATIONS, perturbations_per_batch
+
+    model = ExplainedModel(torch.nn.Flatten(), lambda o: o, "logits")
+    assert perturbations_per_batch(model, torch.zeros(2, 3, 224, 224), "auto") == 16  # measured fastest there
+    assert perturbations_per_batch(model, torch.zeros(2, 1, 8, 8), "auto") == MAX_PERTURBATIONS
+    # several inputs: the values of one sample of each count together
+    assert perturbations_per_batch(model, (torch.zeros(2, 3, 224, 224), torch.zeros(2, 3, 224, 224)), "auto") == 8
+    assert perturbations_per_batch(model, torch.zeros(2, 3, 224, 224), 5) == 5
+
+
+@pytest.mark.parametrize("name", ["cv.kernel_shap", "cv.lime", "cv.occlusion"])
+def test_an_explicit_perturbation_batch_changes_nothing_but_the_batching(name, digits):
+    params = {"n_samples": 64} if name != "cv.occlusion" else {"window": 2}
+    results = []
+    for per_eval in ("auto", 3):
+        with foxlike.explain(digits.model, {name: {**params, "perturbations_per_eval": per_eval}}) as xai_model:
+            results.append(xai_model(digits.test_images[:2])[1][name].attributions)
+    torch.testing.assert_close(results[0], results[1], rtol=1e-4, atol=1e-5)
+    with pytest.raises(foxlike.ParameterError, match="perturbations_per_eval"):
+        foxlike.explain(digits.model, {name: {"perturbations_per_eval": 0}})
