@@ -163,6 +163,8 @@ class Explaining:
                 targets = self._targets(scores, inputs, args, kwargs, graph)
                 for spec in self.explainers:
                     target, source, model = targets[self._target_key(spec)]
+                    if graph is not None:  # the last reader of one target frees the graph as its backward runs
+                        graph.last_use = readers == 1 and spec.cls.uses_input_gradient and target_count(target) == 1
                     explanations[spec.name] = self._run(spec, model, inputs, target, source, scores)
                     readers -= spec.cls.uses_input_gradient
                     if graph is not None and not readers:

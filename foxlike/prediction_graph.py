@@ -25,6 +25,9 @@ class PredictionGraph:
         self._leaves = leaves  # the same values, detached and requiring grad: where the graph starts
         self._scores = scores
         self._gradients: dict = {}
+        #: Set by the core when the next gradient is the last one asked for: its backward then frees the
+        #: graph as it goes (retaining it raised the peak of saliency on resnet18 by 18%).
+        self.last_use = False
 
     def gradient(self, inputs, target) -> tuple | None:
         """d score[target] / d inputs, one tensor per input; ``None`` if ``inputs`` are not the prediction's
@@ -37,7 +40,12 @@ class PredictionGraph:
         if key not in self._gradients:
             scores = self._scores.reshape(self._scores.shape[0], -1)
             chosen = scores[:, 0] if target is None else scores.gather(1, target.reshape(-1, 1).to(scores.device))
-            self._gradients[key] = torch.autograd.grad(chosen.sum(), self._leaves, retain_graph=True)
+            last = self.last_use
+            self._gradients[key] = torch.autograd.grad(chosen.sum(), self._leaves, retain_graph=not last)
+            if last:
+                gradient = self._gradients[key]
+                self.release()
+                return gradient
         return self._gradients[key]
 
     def release(self) -> None:
