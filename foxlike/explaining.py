@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import torch
 
-from .modalities import check_inputs
+from .modalities import check_inputs, from_frame
 from .plugins import plugin_manager, registry
 from .shared_models import calling, enter, leave
 from .errors import (ExplainerError, FoxlikeError, FoxlikeWarning, InputError, ModelError, ParameterError,
@@ -134,6 +134,7 @@ class Explaining:
         """Run the model once on ``inputs`` and explain that prediction with every explainer."""
         if not self._entered:
             raise FoxlikeError("Call the explaining model inside its `with foxlike.explain(...)` block.")
+        inputs, feature_names = from_frame(inputs, next(self.model.parameters(), torch.empty(0)).device)
         inputs = _attributed_inputs(self.model, inputs, self.explainers)
         for spec in self.explainers:  # before the model runs: a table given to an image method, say
             # the first input is of the explainer's kind; others beside it (metadata) are the explainer's business
@@ -145,7 +146,7 @@ class Explaining:
                 output = self._forward(inputs, args, kwargs)
                 with torch.no_grad():
                     scores = self.transform(output)
-                targets = self._targets(scores, inputs, args, kwargs)
+                targets = self._targets(scores, inputs, args, kwargs, feature_names)
                 for spec in self.explainers:
                     target, source, model = targets[self._target_key(spec)]
                     explanations[spec.name] = self._run(spec, model, inputs, target, source, scores)
@@ -162,7 +163,7 @@ class Explaining:
         """Explainers share one resolution of the user's target; with none, of their class's default."""
         return "given" if self.target is not None else spec.cls.default_target
 
-    def _targets(self, scores, inputs, args, kwargs) -> dict:
+    def _targets(self, scores, inputs, args, kwargs, feature_names=None) -> dict:
         """Each distinct target resolved once: key -> (target, source, the model view explainers get)."""
         context = TargetContext(inputs, tuple(args) + tuple(kwargs.values()),
                                 lambda x, *a: self.transform(self.model(*as_tuple(x), *a[:len(args)],
@@ -179,6 +180,7 @@ class Explaining:
             score = target if isinstance(target, ScoreTarget) else None
             model = ExplainedModel(self.model, self.transform, self.output_name, args, kwargs, score,
                                    n_inputs=len(as_tuple(inputs)))
+            model.feature_names = feature_names
             resolved[key] = (target, source, model)
         return resolved
 
@@ -230,6 +232,11 @@ class Explaining:
             torch.cuda.synchronize(batch.device)
         explanation.seconds = time.perf_counter() - started
         explanation.attributions = attributions
+        # an explainer whose features are not the columns (groups of them) names them; else the columns' names
+        names = explanation.extras.pop("feature_names", None)
+        if names and isinstance(names[0], list):  # called once per target: one list each, all the same
+            names = names[0]
+        explanation.feature_names = names or model.feature_names
         explanation.checks = self._checks(explainer, spec, attributions, inputs, model, scores, target, count)
         failed = [c for c in explanation.checks if not c.passed]
         if failed and self.strict:

@@ -41,6 +41,8 @@ class ExplainedModel(torch.nn.Module):
         #: with a score of several targets, the one this view returns (``None``: all of them)
         self.column = column
         self.forward_args: tuple = tuple(args) + tuple(kwargs.values()) + (tuple(score.per_sample) if score else ())
+        #: the names of the table's columns, when the inputs came as a pandas DataFrame
+        self.feature_names: list[str] | None = None
 
     @property
     def user_args(self) -> tuple:
@@ -64,7 +66,7 @@ class ExplainedModel(torch.nn.Module):
         view = ExplainedModel(model, self.transform, self.output, forward_args[: self._n_args],
                               dict(zip(self._kwarg_names, forward_args[self._n_args:used])), None, column,
                               self.n_inputs)
-        view.score, view.forward_args = self.score, tuple(forward_args)
+        view.score, view.forward_args, view.feature_names = self.score, tuple(forward_args), self.feature_names
         return view
 
     def forward(self, *values):
