@@ -60,7 +60,7 @@ def breast_cancer(seed: int = 0) -> Table:
     data = load_breast_cancer()
     x_train, x_test, y_train, y_test = _split(data, seed)
     torch.manual_seed(seed)
-    model = _train(_mlp(x_train.shape[1], 2), x_train, torch.tensor(y_train), nn.CrossEntropyLoss(), 30, seed)
+    model = _train(_mlp(x_train.shape[1], 2), x_train, torch.tensor(y_train), nn.CrossEntropyLoss(), 15, seed)
     return Table(model, x_train, x_test, torch.tensor(y_test), [str(n) for n in data.feature_names])
 
 

@@ -10,7 +10,7 @@ from foxlike.toolkit.perturbation import scores
 from foxlike.toolkit.rows import rows_of
 
 from .background import background_rows
-from .explainer import TableExplainer
+from .explainer import TableExplainer, target_scores
 from .perturbation import coalitions_per_chunk, explain_rows
 
 
@@ -40,17 +40,6 @@ class FeatureAblation(TableExplainer):
         return self.result(attributions, features, n_background=len(rows))
 
 
-def _picked(output: torch.Tensor, target) -> torch.Tensor:
-    """The target scores of a batch: ``(N,)``, or ``(N, T)`` for (N, T) targets (an empty slot, -1, scores 0)."""
-    output = output.reshape(output.shape[0], -1)
-    if target is None:
-        return output[:, 0]
-    if target.dim() == 1:
-        return output.gather(1, target[:, None].to(output.device)).squeeze(1)
-    picked = output.gather(1, target.clamp_min(0).to(output.device))
-    return picked.masked_fill((target < 0).to(output.device), 0.0)
-
-
 class Permutation(TableExplainer):
     """Permutation importance per sample: the drop in its target score when one feature's values come from
     another row, averaged over ``n_repeats`` draws.
@@ -74,7 +63,7 @@ class Permutation(TableExplainer):
         generator = torch.Generator().manual_seed(seed)
         onehot = torch.nn.functional.one_hot(features.column_feature, k).T.to(inputs)  # (k, F)
         with torch.no_grad():
-            original = _picked(model(inputs, *model.forward_args), target)
+            original = target_scores(model(inputs, *model.forward_args), target)
             drops = 0.0
             for _ in range(n_repeats):
                 if donors_from is None:
@@ -86,7 +75,7 @@ class Permutation(TableExplainer):
                 swapped = (inputs[None] * (1 - onehot[:, None]) + donors[None] * onehot[:, None]).reshape(-1, inputs.shape[1])
                 repeated_rows = torch.arange(batch, device=inputs.device).repeat(k)
                 output = model(swapped, *rows_of(model.forward_args, repeated_rows, batch))
-                picked = _picked(output, None if target is None else target[repeated_rows])
-                drops = drops + (original[None] - picked.reshape(k, batch, *picked.shape[1:]))
+                swapped_scores = target_scores(output, None if target is None else target[repeated_rows])
+                drops = drops + (original[None] - swapped_scores.reshape(k, batch, *swapped_scores.shape[1:]))
         values = (drops / n_repeats).movedim(0, -1)  # (N, k) or (N, T, k)
         return self.result(features.spread(values), features, n_repeats=n_repeats)

@@ -8,6 +8,8 @@ feature each column belongs to) and ``extras["feature_names"]`` let
 """
 from __future__ import annotations
 
+import torch
+
 import foxlike
 
 from .background import background_rows, expected_scores
@@ -25,8 +27,11 @@ class TableExplainer(foxlike.Explainer):
 
     @staticmethod
     def result(attributions, features: Features, **extras) -> foxlike.Features:
-        return foxlike.Features(attributions, {"column_feature": features.column_feature,
-                                               "feature_names": features.names, **extras})
+        """The attributions with their features; named only when groups or a DataFrame's columns named them
+        (else the report names the columns as its inputs do)."""
+        if features.named:
+            extras["feature_names"] = features.names
+        return foxlike.Features(attributions, {"column_feature": features.column_feature, **extras})
 
 
 class BackgroundReference:
@@ -37,3 +42,14 @@ class BackgroundReference:
 
     def reference_scores(self, model, inputs, params):
         return expected_scores(model, background_rows(inputs, params.get("background")), inputs.shape[0])
+
+
+def target_scores(output: torch.Tensor, target) -> torch.Tensor:
+    """The target scores of a batch: ``(N,)``, or ``(N, T)`` for (N, T) targets (an empty slot, -1, scores 0)."""
+    output = output.reshape(output.shape[0], -1)
+    if target is None:
+        return output[:, 0]
+    if target.dim() == 1:
+        return output.gather(1, target[:, None].to(output.device)).squeeze(1)
+    chosen = output.gather(1, target.clamp_min(0).to(output.device))
+    return chosen.masked_fill((target < 0).to(output.device), 0.0)

@@ -20,6 +20,8 @@ class Features:
     column_feature: torch.Tensor
     #: the k features' names
     names: list[str]
+    #: whether anything named them (a DataFrame's columns, or groups); else they are x0, x1, ...
+    named: bool = True
 
     @property
     def count(self) -> int:
@@ -48,7 +50,7 @@ def table_features(width: int, feature_groups=None, column_names=None) -> Featur
     """The features of a table of ``width`` columns (``column_names``: a DataFrame's, when it was one)."""
     names = list(column_names) if column_names is not None else [f"x{i}" for i in range(width)]
     if feature_groups is None:
-        return Features(torch.arange(width), names)
+        return Features(torch.arange(width), names, column_names is not None)
     if isinstance(feature_groups, dict):
         groups = [(str(name), columns) for name, columns in feature_groups.items()]
     elif isinstance(feature_groups, (list, tuple)):
