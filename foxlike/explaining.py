@@ -95,7 +95,7 @@ class Explaining:
     """What ``explain(...)`` returns: a context manager whose value is the explaining model."""
 
     def __init__(self, model, explainers=None, target=None, output: str | Callable = "logits",
-                 strict: bool = True, rtol: float = 0.05, atol: float = 1e-4, metrics=None):
+                 strict: bool = True, rtol: float = 0.05, atol: float = 1e-4, metrics=None, feature_names=None):
         if not isinstance(model, torch.nn.Module):
             raise InputError(f"foxlike explains torch.nn.Module models, got {type(model).__name__}.")
         self.model = model
@@ -109,6 +109,7 @@ class Explaining:
                 raise ParameterError(f"{name} must be a number of at least 0 (the completeness tolerance), got "
                                      f"{value!r}.")
         self.tolerance = Tolerance(rtol, atol)
+        self.feature_names = None if feature_names is None else [str(name) for name in feature_names]
         self._entered = 0
         self._grad_enabled: list[bool] = []
 
@@ -135,6 +136,7 @@ class Explaining:
         if not self._entered:
             raise FoxlikeError("Call the explaining model inside its `with foxlike.explain(...)` block.")
         inputs, feature_names = from_frame(inputs, next(self.model.parameters(), torch.empty(0)).device)
+        feature_names = feature_names or self.feature_names
         inputs = _attributed_inputs(self.model, inputs, self.explainers)
         for spec in self.explainers:  # before the model runs: a table given to an image method, say
             # the first input is of the explainer's kind; others beside it (metadata) are the explainer's business
@@ -324,7 +326,7 @@ class Explaining:
 
 
 def explain(model, explainers=None, target=None, output: str | Callable = "logits", strict: bool = True,
-            rtol: float = 0.05, atol: float = 1e-4, metrics=None) -> Explaining:
+            rtol: float = 0.05, atol: float = 1e-4, metrics=None, feature_names=None) -> Explaining:
     """Explain every prediction ``model`` makes inside the ``with`` block.
 
     ``explainers`` is a list of registered names (or Explainer classes), or a
@@ -339,10 +341,12 @@ def explain(model, explainers=None, target=None, output: str | Callable = "logit
     (and warns) and carries on. ``rtol`` and ``atol`` bound the completeness
     check of path methods. ``metrics`` (names, or a mapping from name to
     parameters) are computed for every explanation that passed its checks,
-    into ``explanation.metrics``.
+    into ``explanation.metrics``. ``feature_names`` names a table's columns when the inputs are tensors
+    (a pandas DataFrame brings its own): explanations carry them, and explainers that group columns read
+    them.
 
     Several threads may explain one model at once: its state is captured by
     the first block and restored by the last, and calls on it run one at a
     time (:mod:`foxlike.shared_models`).
     """
-    return Explaining(model, explainers, target, output, strict, rtol, atol, metrics)
+    return Explaining(model, explainers, target, output, strict, rtol, atol, metrics, feature_names)
