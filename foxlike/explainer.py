@@ -71,6 +71,14 @@ class Explainer:
         """
         raise NotImplementedError(f"{type(self).__name__} sets completeness but has no baselines()")
 
+    def reference_scores(self, model, inputs, params: dict):
+        """F(reference) per sample, ``(N, C)``, when the reference is a distribution rather than one input
+        (expected gradients and Kernel SHAP over background rows: the mean score over them).
+
+        ``None`` (the default): foxlike runs the model on :meth:`baselines`.
+        """
+        return None
+
     @classmethod
     def description(cls) -> str:
         return summary(cls)

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import torch
 
-from .modalities import check_inputs
+from .modalities import check_inputs, from_frame
 from .plugins import plugin_manager, registry
 from .shared_models import calling, enter, leave
 from .errors import (ExplainerError, FoxlikeError, FoxlikeWarning, InputError, ModelError, ParameterError,
@@ -111,7 +111,7 @@ class Explaining:
     """What ``explain(...)`` returns: a context manager whose value is the explaining model."""
 
     def __init__(self, model, explainers=None, target=None, output: str | Callable = "logits",
-                 strict: bool = True, rtol: float = 0.05, atol: float = 1e-4, metrics=None):
+                 strict: bool = True, rtol: float = 0.05, atol: float = 1e-4, metrics=None, feature_names=None):
         if not isinstance(model, torch.nn.Module):
             raise InputError(f"foxlike explains torch.nn.Module models, got {type(model).__name__}.")
         self.model = model
@@ -125,6 +125,7 @@ class Explaining:
                 raise ParameterError(f"{name} must be a number of at least 0 (the completeness tolerance), got "
                                      f"{value!r}.")
         self.tolerance = Tolerance(rtol, atol)
+        self.feature_names = None if feature_names is None else [str(name) for name in feature_names]
         self._entered = 0
         self._grad_enabled: list[bool] = []
 
@@ -150,6 +151,8 @@ class Explaining:
         """Run the model once on ``inputs`` and explain that prediction with every explainer."""
         if not self._entered:
             raise FoxlikeError("Call the explaining model inside its `with foxlike.explain(...)` block.")
+        inputs, feature_names = from_frame(inputs, next(self.model.parameters(), torch.empty(0)).device)
+        feature_names = feature_names or self.feature_names
         inputs = _attributed_inputs(self.model, inputs, self.explainers)
         for spec in self.explainers:  # before the model runs: a table given to an image method, say
             # the first input is of the explainer's kind; others beside it (metadata) are the explainer's business
@@ -160,7 +163,7 @@ class Explaining:
         try:
             with calling(self.model), torch.enable_grad():
                 output, scores, graph = self._forward(inputs, args, kwargs, keep_graph=readers > 0)
-                targets = self._targets(scores, inputs, args, kwargs, graph)
+                targets = self._targets(scores, inputs, args, kwargs, graph, feature_names)
                 for spec in self.explainers:
                     target, source, model = targets[self._target_key(spec)]
                     if graph is not None:  # the last reader of one target frees the graph as its backward runs
@@ -182,7 +185,7 @@ class Explaining:
         """Explainers share one resolution of the user's target; with none, of their class's default."""
         return "given" if self.target is not None else spec.cls.default_target
 
-    def _targets(self, scores, inputs, args, kwargs, graph: PredictionGraph | None) -> dict:
+    def _targets(self, scores, inputs, args, kwargs, graph: PredictionGraph | None, feature_names=None) -> dict:
         """Each distinct target resolved once: key -> (target, source, the model view explainers get)."""
         context = TargetContext(inputs, tuple(args) + tuple(kwargs.values()),
                                 lambda x, *a: self.transform(self.model(*as_tuple(x), *a[:len(args)],
@@ -200,6 +203,7 @@ class Explaining:
             model = ExplainedModel(self.model, self.transform, self.output_name, args, kwargs, score,
                                    n_inputs=len(as_tuple(inputs)))
             model.prediction = graph
+            model.feature_names = feature_names
             resolved[key] = (target, source, model)
         return resolved
 
@@ -262,6 +266,11 @@ class Explaining:
             torch.cuda.synchronize(batch.device)
         explanation.seconds = time.perf_counter() - started
         explanation.attributions = attributions
+        # an explainer whose features are not the columns (groups of them) names them; else the columns' names
+        names = explanation.extras.pop("feature_names", None)
+        if names and isinstance(names[0], list):  # called once per target: one list each, all the same
+            names = names[0]
+        explanation.feature_names = names or model.feature_names
         explanation.checks = self._checks(explainer, spec, attributions, inputs, model, scores, target, count)
         failed = [c for c in explanation.checks if not c.passed]
         if failed and self.strict:
@@ -349,7 +358,7 @@ class Explaining:
 
 
 def explain(model, explainers=None, target=None, output: str | Callable = "logits", strict: bool = True,
-            rtol: float = 0.05, atol: float = 1e-4, metrics=None) -> Explaining:
+            rtol: float = 0.05, atol: float = 1e-4, metrics=None, feature_names=None) -> Explaining:
     """Explain every prediction ``model`` makes inside the ``with`` block.
 
     ``explainers`` is a list of registered names (or Explainer classes), or a
@@ -364,10 +373,12 @@ def explain(model, explainers=None, target=None, output: str | Callable = "logit
     (and warns) and carries on. ``rtol`` and ``atol`` bound the completeness
     check of path methods. ``metrics`` (names, or a mapping from name to
     parameters) are computed for every explanation that passed its checks,
-    into ``explanation.metrics``.
+    into ``explanation.metrics``. ``feature_names`` names a table's columns when the inputs are tensors
+    (a pandas DataFrame brings its own): explanations carry them, and explainers that group columns read
+    them.
 
     Several threads may explain one model at once: its state is captured by
     the first block and restored by the last, and calls on it run one at a
     time (:mod:`foxlike.shared_models`).
     """
-    return Explaining(model, explainers, target, output, strict, rtol, atol, metrics)
+    return Explaining(model, explainers, target, output, strict, rtol, atol, metrics, feature_names)

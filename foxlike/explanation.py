@@ -73,6 +73,9 @@ class Explanation:
     #: metric name -> why it could not be computed (lenient mode; strict mode raises)
     metric_errors: dict[str, str] = field(default_factory=dict)
     batch_size: int = 0
+    #: the names of the features attributed (a table's columns, or the groups of them an explainer formed);
+    #: ``None`` when the inputs had none
+    feature_names: list[str] | None = None
 
     @property
     def passed(self) -> bool:
@@ -131,6 +134,7 @@ class Explanation:
             "extras": _storable(self.extras),
             "metrics": {metric: cpu(values) for metric, values in self.metrics.items()},
             "metric_errors": dict(self.metric_errors),
+            "feature_names": None if self.feature_names is None else [str(n) for n in self.feature_names],
         }
 
     @classmethod
@@ -145,8 +149,43 @@ class Explanation:
             seconds=record["seconds"], extras=dict(record.get("extras", {})),
             error=None if record["error"] is None else RecordedError(record["error"]),
             metrics=dict(record.get("metrics", {})), metric_errors=dict(record.get("metric_errors", {})),
-            batch_size=record.get("batch_size") or 0,
+            batch_size=record.get("batch_size") or 0, feature_names=record.get("feature_names"),
         )
+
+    def feature_values(self):
+        """One value per feature: the attributions ``(N, F)`` (``(N, T, F)``, or one sample's ``(F,)``) summed
+        over the columns of each feature when the explainer grouped them (``extras["column_feature"]``)."""
+        import torch
+
+        values = self.attributions
+        if not isinstance(values, torch.Tensor):
+            raise TypeError(f"{self.explainer} has {type(values).__name__} attributions, not one table's tensor")
+        grouping = self.extras.get("column_feature")
+        grouping = grouping[0] if isinstance(grouping, list) else grouping  # one per target column
+        if not isinstance(grouping, torch.Tensor) or grouping.shape[0] != values.shape[-1]:
+            return values
+        summed = values.new_zeros((*values.shape[:-1], int(grouping.max()) + 1))
+        return summed.index_add_(values.dim() - 1, grouping.to(values.device), values)
+
+    def to_frame(self):
+        """The attributions as a pandas DataFrame, one column per feature (:meth:`feature_values`) named by
+        :attr:`feature_names`, one row per sample (per sample and target, a MultiIndex, for several targets)."""
+        import pandas
+
+        values = self.feature_values().detach().cpu()
+        values = values.reshape(1, -1) if values.dim() == 1 else values
+        names = list(self.feature_names or [f"x{i}" for i in range(values.shape[-1])])
+        if len(names) != values.shape[-1]:
+            names = [f"x{i}" for i in range(values.shape[-1])]
+        if values.dim() == 3:
+            index = pandas.MultiIndex.from_product([range(values.shape[0]), range(values.shape[1])],
+                                                   names=["sample", "target"])
+            return pandas.DataFrame(values.reshape(-1, values.shape[-1]).numpy(), index=index, columns=names)
+        if values.dim() != 2:
+            raise TypeError(f"{self.explainer}'s attributions of shape {tuple(values.shape)} are not a table's: "
+                            "to_frame() takes (N, F) or (N, T, F) attributions")
+        return pandas.DataFrame(values.numpy(), index=pandas.RangeIndex(values.shape[0], name="sample"),
+                                columns=names)
 
     def __repr__(self) -> str:
         if isinstance(self.attributions, tuple):

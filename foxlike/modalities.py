@@ -83,3 +83,18 @@ def check_inputs(explainer_cls, inputs, registered: dict) -> None:
     instead = (f"use {fitting[0]}" if fitting else
                "choose an explainer for this kind of input (foxlike explainers --modality cv, nlp or tabular)")
     raise InputError(f"{explainer_cls.name} explains {form.description}, got {problem}: {instead}.")
+
+
+def from_frame(inputs, device) -> tuple:
+    """``(inputs, column names)``: a pandas DataFrame as a float32 table on ``device`` and its columns' names;
+    anything else as it came, with no names. (Duck-typed: foxlike never imports pandas itself.)"""
+    if not (hasattr(inputs, "columns") and hasattr(inputs, "to_numpy") and hasattr(inputs, "dtypes")):
+        return inputs, None
+    import torch
+
+    names = [str(name) for name in inputs.columns]
+    text = [name for name, kind in zip(names, inputs.dtypes) if getattr(kind, "kind", "O") not in "biuf"]
+    if text:
+        raise InputError(f"The DataFrame's columns {text} are not numbers: encode them first (pandas.get_dummies "
+                         "for a category, then pass its one-hot columns as one feature with feature_groups=).")
+    return torch.tensor(inputs.to_numpy(dtype="float32"), device=device), names

@@ -40,6 +40,7 @@ class ExplainedModel(torch.nn.Module):
             column=column,  # with a score of several targets, the one this view returns (None: all of them)
             forward_args=tuple(args) + tuple(kwargs.values()) + (tuple(score.per_sample) if score else ()),
             prediction=None,  # the prediction's graph, when foxlike kept it (foxlike.prediction_graph)
+            feature_names=None,  # the names of the table's columns, when the inputs came as a DataFrame
         )
 
     def input_gradient(self, inputs, target) -> tuple | None:
@@ -72,7 +73,7 @@ class ExplainedModel(torch.nn.Module):
         view = ExplainedModel(model, self.transform, self.output, forward_args[: self._n_args],
                               dict(zip(self._kwarg_names, forward_args[self._n_args:used])), None, column,
                               self.n_inputs)
-        view.__dict__.update(score=self.score, forward_args=tuple(forward_args))
+        view.__dict__.update(score=self.score, forward_args=tuple(forward_args), feature_names=self.feature_names)
         return view
 
     def forward(self, *values):

@@ -5,7 +5,8 @@
 - ``finite``: no NaN or infinity;
 - ``non_zero``: no sample's attributions are all zero;
 - ``completeness`` (path methods only): the attributions of each sample sum
-  to F(x) - F(baseline) for its target, within ``rtol`` of that difference
+  to F(x) - F(baseline) for its target (the mean over a background of references, for explainers whose
+  ``reference_scores`` says so), within ``rtol`` of that difference
   (plus ``atol``); for relevance methods (``conserves_output``) to F(x) itself.
 
 With several attributed inputs (a tuple), ``shape``, ``finite`` and
@@ -119,6 +120,8 @@ def validate(explainer, attributions, inputs, params, model, scores, target, tol
     if explainer.conserves_output:
         baseline_scores = torch.zeros_like(scores)
     else:
+        baseline_scores = explainer.reference_scores(model, inputs, params)
+    if baseline_scores is None:
         baselines = explainer.baselines(inputs, params)
         if baselines is None:
             return checks

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..runner.files import replace_text
 from ..toolkit import token_colours
 from .images import Picture, explainer_views, side_by_side
+from .tables import feature_bars, summaries
 from .data import as_array
 
 REPORT_FILE = "index.html"
@@ -73,8 +74,12 @@ def _per_target(explanation) -> list[tuple[int | None, object]]:
     return [(None, values)]
 
 
+def _caption(run, target) -> str:
+    return "" if target is None else f'<p class="target">target {_e(run.label(target))}</p>'
+
+
 def _body(run, index: int, name: str, target, values) -> str:
-    caption = "" if target is None else f'<p class="target">target {_e(run.label(target))}</p>'
+    caption = _caption(run, target)
     if run.inputs.modality == "cv":
         return caption + _img(explainer_views(run.inputs.pixels[index], values), f"{name} views")
     return caption + f'<p class="tokens">{token_colours.tokens_html(run.inputs.tokens[index], values)}</p>'
@@ -86,7 +91,11 @@ def _panel(run, index: int, name: str, explanation) -> str:
     head = f'<h4>{_e(name)} {status} <small>({_e(timing)})</small></h4>'
     if explanation.error is not None:
         return f'<div class="panel" data-explainer="{_e(name)}">{head}<p class="fail">{_e(explanation.error)}</p></div>'
-    body = "".join(_body(run, index, name, target, values) for target, values in _per_target(explanation))
+    if run.inputs.modality == "tabular":  # a bar per feature (a group of columns is one)
+        body = "".join(_caption(run, target) + _img(picture, f"{name} bars")
+                       for target, picture in feature_bars(explanation, run.inputs.feature_names))
+    else:
+        body = "".join(_body(run, index, name, target, values) for target, values in _per_target(explanation))
     return (f'<div class="panel" data-explainer="{_e(name)}">{head}{body}{_metrics(run, explanation)}'
             f'{_checks(explanation)}</div>')
 
@@ -116,6 +125,14 @@ def _choosing(run) -> str:
             f"explainer took in all.</p>{comparison.to_html()}</section>")
 
 
+def _table_summaries(run) -> str:
+    if run.inputs.modality != "tabular":
+        return ""
+    pictures = "".join(f'<div class="panel" data-summary="{_e(name)}">{_img(picture, f"{name} summary")}</div>'
+                       for name, picture in summaries(run))
+    return f'<section class="summary"><h2>All samples</h2>{pictures}</section>'
+
+
 def render(run) -> str:
     """The whole page as a string."""
     verdict = ('<p class="pass">Every explainer ran and every check passed.</p>' if run.passed else
@@ -132,7 +149,7 @@ def render(run) -> str:
         verdict += f'<div class="skipped"><p class="fail">Left out, could not be read:</p><ul>{items}</ul></div>'
     return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{_e(run.title)} · foxlike</title>'
             f"<style>{STYLE}</style><script>{SCRIPT}</script></head>"
-            f"<body><h1>{_e(run.title)}</h1>{settings}{verdict}{legend}{_choosing(run)}{body}"
+            f"<body><h1>{_e(run.title)}</h1>{settings}{verdict}{legend}{_choosing(run)}{_table_summaries(run)}{body}"
             f'<p><small>Raw data: <a href="attributions.npz">attributions.npz</a>, '
             f'<a href="summary.json">summary.json</a>.</small></p></body></html>')
 

@@ -37,6 +37,7 @@ def explain_inputs(model, inputs: Inputs, explainers, target: Any = "argmax", ou
     import torch
 
     job = Job.make(explainers, target, output, False, metrics=metrics)
+    job.feature_names = inputs.feature_names or None
     settings, total = settings_for(inputs, job, batch_size)
     if out_dir is None:
         store = MemoryStore(settings)

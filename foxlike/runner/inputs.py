@@ -19,13 +19,15 @@ class Inputs:
     It is also a map-style dataset of its samples, for :func:`foxlike.explain_dataset`.
     """
 
-    #: the kind of input, in the explainers' vocabulary (foxlike.modalities): "cv" images, "nlp" token ids
+    #: the kind of input, in the explainers' vocabulary (foxlike.modalities): "cv" images, "nlp" token ids,
+    #: "tabular" rows of a table
     modality: str
     #: the model's inputs: a tensor, or a tuple of tensors for several attributed inputs
     tensor: Any
     names: list[str]
     pixels: Any = None  # images: (N, H, W, C) floats in [0, 1], before normalisation
     tokens: list[list[str]] = field(default_factory=list)  # text: the tokens of each sentence
+    feature_names: list[str] = field(default_factory=list)  # tables: the columns' names
     #: keyword arguments of the model's forward, one row per sample (an ``attention_mask``)
     forward_kwargs: dict[str, Any] = field(default_factory=dict)
     #: inputs that could not be read and were left out, with why (``"a.png: cannot identify image"``)
@@ -77,3 +79,21 @@ def tokenize_sentences(tokenizer: Callable, sentences: list[str]) -> Inputs:
     else:
         tokens = second if second is not None else [names(row) for row in ids]
     return Inputs("nlp", ids, list(sentences), tokens=[list(t) for t in tokens], forward_kwargs=dict(kwargs or {}))
+
+
+def table_rows(table, feature_names=None, names=None) -> Inputs:
+    """The rows of a table as model inputs: a pandas DataFrame (its columns name the features), or an (N, F)
+    tensor or array with ``feature_names``; ``names`` name the rows ("row 0", ... when not given)."""
+    import torch
+
+    from ..modalities import from_frame
+
+    rows, columns = from_frame(table, "cpu")
+    rows = torch.as_tensor(rows, dtype=torch.float32)
+    if rows.dim() != 2:
+        raise InputError(f"A table has one row per sample and one column per feature, got shape {tuple(rows.shape)}.")
+    columns = list(columns or feature_names or [f"x{i}" for i in range(rows.shape[1])])
+    if len(columns) != rows.shape[1]:
+        raise InputError(f"{len(columns)} feature names for {rows.shape[1]} columns: give one name per column.")
+    names = list(names) if names is not None else [f"row {i}" for i in range(rows.shape[0])]
+    return Inputs("tabular", rows, names, feature_names=[str(c) for c in columns])

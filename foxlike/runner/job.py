@@ -31,6 +31,8 @@ class Job:
     rtol: float = 0.05
     atol: float = 1e-4
     metrics: list[Spec] = field(default_factory=list)
+    #: a table's column names, for tensors that come without them
+    feature_names: list[str] | None = None
 
     @classmethod
     def make(cls, explainers, target=None, output="logits", strict=True, rtol=0.05, atol=1e-4,
@@ -43,7 +45,8 @@ class Job:
                       forward_kwargs: dict | None = None) -> BatchRecord:
         """Explain one batch (samples ``first`` on); the record holds tensors on the CPU."""
         with explain(model, explainers=self.explainers, target=self.target, output=self.output,
-                     strict=self.strict, rtol=self.rtol, atol=self.atol, metrics=self.metrics or None) as xai_model:
+                     strict=self.strict, rtol=self.rtol, atol=self.atol, metrics=self.metrics or None,
+                     feature_names=self.feature_names) as xai_model:
             output, explanations = xai_model(inputs, **(forward_kwargs or {}))
             scores = xai_model.transform(output)
         batch = (inputs[0] if isinstance(inputs, tuple) else inputs).shape[0]

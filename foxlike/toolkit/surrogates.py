@@ -26,7 +26,8 @@ import math
 
 import torch
 
-__all__ = ["weighted_least_squares", "random_subsets", "lime_similarity", "lime_coalitions", "lime_fit", "shapley_kernel_weight", "shap_coalitions", "shapley_fit"]
+__all__ = ["weighted_least_squares", "random_subsets", "lime_similarity", "lime_coalitions", "lime_fit", "shapley_kernel_weight", "shap_coalitions", "shapley_fit",
+           "exact_shapley"]
 
 
 def weighted_least_squares(design: torch.Tensor, y: torch.Tensor, weights: torch.Tensor, ridge: float = 0.0):
@@ -130,3 +131,23 @@ def shapley_fit(coalitions, scores, weights, full: float, empty: float) -> torch
     response = scores.double() - empty - z[:, -1] * total
     head = weighted_least_squares(design, response, weights) if design.shape[1] else design.new_zeros(0)
     return torch.cat([head, (total - head.sum()).reshape(1)])
+
+
+def exact_shapley(values) -> torch.Tensor:
+    """The Shapley values of a game given on every coalition: ``values`` (2**k,) or (2**k, T), coalition ``c``
+    holding feature ``i`` when bit ``k - 1 - i`` of ``c`` is set (the order of ``itertools.product((0, 1),
+    repeat=k)``). For checking estimates: it costs 2**k evaluations of the game."""
+    values = torch.as_tensor(values, dtype=torch.float64)
+    k = int(math.log2(values.shape[0]))
+    members = torch.tensor(list(itertools.product((0, 1), repeat=k)), dtype=torch.bool)
+    sizes = members.sum(dim=1)
+    weight = torch.tensor([math.factorial(s) * math.factorial(k - s - 1) / math.factorial(k) if s < k else 0.0
+                           for s in range(k + 1)], dtype=torch.float64)
+    phi = []
+    for i in range(k):
+        without = ~members[:, i]
+        with_i = torch.nonzero(without).squeeze(1) + 2 ** (k - 1 - i)
+        w = weight[sizes[without]]
+        gain = values[with_i] - values[without]
+        phi.append((w.reshape(-1, *([1] * (values.dim() - 1))) * gain).sum(dim=0))
+    return torch.stack(phi, dim=-1)
