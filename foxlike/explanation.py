@@ -85,6 +85,8 @@ class Explanation:
     batch_size: int = 0
     #: the inputs that were explained (the caller's tensors, not copied; not kept in records)
     inputs: Any = field(default=None, repr=False, compare=False)
+    #: which sample of its batch this is (set by :meth:`sample`); None for a whole batch
+    index: int | None = None
 
     @property
     def passed(self) -> bool:
@@ -117,7 +119,7 @@ class Explanation:
         target = self.target
         if isinstance(target, torch.Tensor) and target.dim():
             target = target[index]
-        return replace(self, attributions=row(self.attributions), target=target, inputs=row(self.inputs),
+        return replace(self, attributions=row(self.attributions), target=target, inputs=row(self.inputs), index=index,
                        metrics={name: row(values) for name, values in self.metrics.items()})
 
     def plot(self, inputs=None, index: int | None = None, labels: list[str] | None = None):

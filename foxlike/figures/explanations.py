@@ -18,13 +18,10 @@ def _first(value):
     return value[0] if isinstance(value, tuple) else value
 
 
-def _is_batch(explanation, inputs) -> bool:
-    """Whether the record holds a batch (from ``foxlike.explain``) or one sample (from ``sample(i)``)."""
-    if inputs is not None:
-        per_sample = 3 if is_image(inputs[0]) and getattr(inputs, "dim", lambda: 0)() == 4 else 1
-        return getattr(inputs, "dim", lambda: len(inputs.shape))() > per_sample
-    attributions = _first(explanation.attributions)
-    return attributions.dim() >= 4 or (explanation.batch_size > 1 and attributions.shape[0] == explanation.batch_size)
+def _is_batch(explanation) -> bool:
+    """Whether the record holds a batch (from ``foxlike.explain``), not one sample (from ``sample(i)``):
+    a batch's attributions have a sample dimension before at least one other."""
+    return explanation.index is None and _first(explanation.attributions).dim() >= 2
 
 
 def _targets(target) -> list:
@@ -46,13 +43,12 @@ def panels_of(explanation, inputs=None, index: int | None = None, labels: list[s
         raise InputError(f"{explanation.explainer} has no attributions to draw: it failed ({explanation.error}). "
                          "Plot an explanation that passed, or look at .error to see why this one failed.")
     inputs = _first(getattr(explanation, "inputs", None) if inputs is None else inputs)
-    batch = _is_batch(explanation, inputs)
-    if batch:
+    if _is_batch(explanation):
         count = explanation.batch_size or _first(explanation.attributions).shape[0]
         chosen = range(min(count, MOST_ROWS)) if index is None else [index]
         samples = [(i, explanation.sample(i), None if inputs is None else inputs[i]) for i in chosen]
     else:
-        samples = [(index, explanation, inputs)]
+        samples = [(explanation.index, explanation, inputs)]
     panels = []
     for i, sample, sample_inputs in samples:
         attributions = as_numpy(_first(sample.attributions))
@@ -93,9 +89,4 @@ def panels_of_several(explanations, inputs=None, index: int = 0, labels=None) ->
     if not drawable:
         names = ", ".join(e.explainer for e in explanations)
         raise InputError(f"Every explanation failed ({names}): there is nothing to plot; see their .error.")
-    return [p for e in drawable for p in panels_of(e, inputs, index if _is_batch(e, _inputs(e, inputs)) else None,
-                                                   labels)]
-
-
-def _inputs(explanation, inputs):
-    return _first(getattr(explanation, "inputs", None) if inputs is None else inputs)
+    return [p for e in drawable for p in panels_of(e, inputs, index if _is_batch(e) else None, labels)]
