@@ -25,7 +25,7 @@ from .errors import (
     ValidationError,
 )
 from .explainer import Explainer
-from .explanation import Check, Explanation, Features
+from .explanation import Check, Explanation, Explanations, Features
 from .hookspecs import hookimpl
 from .metric import Metric
 from .toolkit.bounds import Bounds
@@ -40,12 +40,14 @@ _LAZY = {
     "ScoreTarget": "foxlike.targets",
     "TargetContext": "foxlike.targets",
     "explain_dataset": "foxlike.runner.dataset",
+    "plot": "foxlike.figures",
 }
 
 if TYPE_CHECKING:
     from .comparison import compare
     from .explaining import Explaining, explain
     from .model import ExplainedModel
+    from .figures import plot
     from .runner.dataset import explain_dataset
     from .targets import ScoreTarget, TargetContext
 
@@ -60,8 +62,8 @@ def __getattr__(name: str):
 
 __all__ = [
     "Bounds", "Check", "ConfigError", "ExplainedModel", "Explainer", "ExplainerError", "Explaining", "Explanation",
-    "Features", "FoxlikeError", "FoxlikeWarning", "InputError", "Metric", "ModelError", "ModelLoadError",
+    "Explanations", "Features", "FoxlikeError", "FoxlikeWarning", "InputError", "Metric", "ModelError", "ModelLoadError",
     "ModelNotSupportedError", "ParameterError", "PluginConflictError", "PluginError", "ScoreTarget",
     "TargetContext", "TargetError", "UnknownNameError", "ValidationError", "__version__", "compare", "explain",
-    "explain_dataset", "hookimpl",
+    "explain_dataset", "hookimpl", "plot",
 ]

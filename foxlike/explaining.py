@@ -17,7 +17,7 @@ from .shared_models import calling, enter, leave
 from .errors import (ExplainerError, FoxlikeError, FoxlikeWarning, InputError, ModelError, ParameterError,
                      ValidationError)
 from .explainer import Explainer
-from .explanation import Check, Explanation, Features
+from .explanation import Check, Explanation, Explanations, Features
 from .metric import Metric
 from .model import ExplainedModel
 from .outputs import resolve_output
@@ -107,6 +107,13 @@ def _check_inputs(model: torch.nn.Module, inputs) -> None:
         )
 
 
+def _detached(inputs):
+    """The explained inputs as an explanation keeps them: the same storage, no graph."""
+    if isinstance(inputs, tuple):
+        return tuple(_detached(x) for x in inputs)
+    return inputs.detach() if isinstance(inputs, torch.Tensor) else inputs
+
+
 class Explaining:
     """What ``explain(...)`` returns: a context manager whose value is the explaining model."""
 
@@ -158,8 +165,12 @@ class Explaining:
             # the first input is of the explainer's kind; others beside it (metadata) are the explainer's business
             check_inputs(spec.cls, as_tuple(inputs)[0], registry().explainers)
         requires_grad = [x.requires_grad for x in as_tuple(inputs)]
+<<<<<<< HEAD
         explanations: dict[str, Explanation] = {}
         readers = sum(spec.cls.uses_input_gradient for spec in self.explainers)
+=======
+        explanations: dict[str, Explanation] = Explanations()
+>>>>>>> figures
         try:
             with calling(self.model), torch.enable_grad():
                 output, scores, graph = self._forward(inputs, args, kwargs, keep_graph=readers > 0)
@@ -240,7 +251,7 @@ class Explaining:
     def _run(self, spec: Spec, model, inputs, target, source, scores) -> Explanation:
         batch = as_tuple(inputs)[0]
         explanation = Explanation(spec.name, None, target, source, self.output_name, spec.params,
-                                  batch_size=batch.shape[0])
+                                  batch_size=batch.shape[0], inputs=_detached(inputs))
         explainer = spec.instance
         count = target_count(target)
         started = time.perf_counter()

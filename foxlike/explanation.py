@@ -46,6 +46,16 @@ class Check:
         return f"{self.name} ({', '.join(where)})" if where else self.name
 
 
+class Explanations(dict):
+    """What ``xai_model(inputs)`` returns: explainer name -> :class:`Explanation`, shown in Jupyter as each
+    explanation's figure and checks."""
+
+    def _repr_html_(self) -> str:
+        from .figures.notebook import explanations_html
+
+        return explanations_html(self)
+
+
 def _storable(extras: dict) -> dict:
     """The extras a record keeps: tensors (moved to the CPU) and plain numbers and strings."""
     import torch
@@ -76,6 +86,10 @@ class Explanation:
     #: the names of the features attributed (a table's columns, or the groups of them an explainer formed);
     #: ``None`` when the inputs had none
     feature_names: list[str] | None = None
+    #: the inputs that were explained (the caller's tensors, not copied; not kept in records)
+    inputs: Any = field(default=None, repr=False, compare=False)
+    #: which sample of its batch this is (set by :meth:`sample`); None for a whole batch
+    index: int | None = None
 
     @property
     def passed(self) -> bool:
@@ -108,8 +122,27 @@ class Explanation:
         target = self.target
         if isinstance(target, torch.Tensor) and target.dim():
             target = target[index]
-        return replace(self, attributions=row(self.attributions), target=target,
+        return replace(self, attributions=row(self.attributions), target=target, inputs=row(self.inputs), index=index,
                        metrics={name: row(values) for name, values in self.metrics.items()})
+
+    def plot(self, inputs=None, index: int | None = None, labels: list[str] | None = None):
+        """A matplotlib Figure of this explanation: per sample (of a batch, up to eight, or ``index``) the image,
+        heat map, overlay and positive and negative parts, each map with its colour bar; attributions that are
+        not an image as bars (``labels`` naming the features). ``inputs`` default to the ones explained."""
+        from .figures import plot_explanation
+
+        return plot_explanation(self, inputs, index, labels)
+
+    def save(self, path, **plot_arguments) -> None:
+        """Write :meth:`plot`'s figure to ``path`` (.png, .jpg, .pdf, .svg)."""
+        from .figures import save
+
+        save(self.plot(**plot_arguments), path)
+
+    def _repr_html_(self) -> str:
+        from .figures.notebook import explanation_html
+
+        return explanation_html(self)
 
     def to_record(self) -> dict:
         """Plain tensors (on the CPU), numbers and strings: what a shard file holds (torch.load with

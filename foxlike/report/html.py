@@ -11,9 +11,9 @@ import base64
 import html
 from pathlib import Path
 
+from ..figures import RowPainter
 from ..runner.files import replace_text
 from ..toolkit import token_colours
-from .images import Picture, explainer_views, side_by_side
 from .tables import feature_bars, summaries
 from .data import as_array
 
@@ -45,8 +45,9 @@ def _e(value) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _img(picture: Picture, alt: str) -> str:
-    return f'<img alt="{_e(alt)}" src="data:{picture.mime};base64,{base64.b64encode(picture.data).decode("ascii")}">'
+def _img(picture: tuple[bytes, str], alt: str) -> str:
+    data, mime = picture
+    return f'<img alt="{_e(alt)}" src="data:{mime};base64,{base64.b64encode(data).decode("ascii")}">'
 
 
 def _checks(explanation) -> str:
@@ -78,14 +79,14 @@ def _caption(run, target) -> str:
     return "" if target is None else f'<p class="target">target {_e(run.label(target))}</p>'
 
 
-def _body(run, index: int, name: str, target, values) -> str:
+def _body(run, painter: RowPainter, index: int, name: str, target, values) -> str:
     caption = _caption(run, target)
     if run.inputs.modality == "cv":
-        return caption + _img(explainer_views(run.inputs.pixels[index], values), f"{name} views")
+        return caption + _img(painter.paint(run.inputs.pixels[index], values), f"{name} views")
     return caption + f'<p class="tokens">{token_colours.tokens_html(run.inputs.tokens[index], values)}</p>'
 
 
-def _panel(run, index: int, name: str, explanation) -> str:
+def _panel(run, painter: RowPainter, index: int, name: str, explanation) -> str:
     timing = f"{explanation.seconds:.3g} s for a batch of {explanation.batch_size}"
     status = '<span class="pass">passed</span>' if explanation.passed else '<span class="fail">failed</span>'
     head = f'<h4>{_e(name)} {status} <small>({_e(timing)})</small></h4>'
@@ -95,23 +96,17 @@ def _panel(run, index: int, name: str, explanation) -> str:
         body = "".join(_caption(run, target) + _img(picture, f"{name} bars")
                        for target, picture in feature_bars(explanation, run.inputs.feature_names))
     else:
-        body = "".join(_body(run, index, name, target, values) for target, values in _per_target(explanation))
+        body = "".join(_body(run, painter, index, name, target, values) for target, values in _per_target(explanation))
     return (f'<div class="panel" data-explainer="{_e(name)}">{head}{body}{_metrics(run, explanation)}'
             f'{_checks(explanation)}</div>')
 
 
-def _sample(run, index: int, sample) -> str:
+def _sample(run, painter: RowPainter, index: int, sample) -> str:
     heading = (f'<h3>{_e(sample.name)}</h3><p>prediction: <b>{_e(run.label(sample.prediction))}</b> '
                f'(score {sample.score:.3g}, {_e(run.output)}) · target: <b>{_e(run.label(sample.target))}</b> '
                f'({_e(sample.target_source)})</p>')
-    overlays = ""
-    ready = {n: as_array(e.attributions) for n, e in sample.explanations.items()
-             if e.attributions is not None and len(_per_target(e)) == 1}
-    if run.inputs.modality == "cv" and len(ready) > 1:
-        overlays = (f'<div class="side-by-side">'
-                    f'{_img(side_by_side(run.inputs.pixels[index], ready), "side by side")}</div>')
-    panels = "".join(_panel(run, index, n, e) for n, e in sample.explanations.items())
-    return f'<section class="sample">{heading}{overlays}{panels}</section>'
+    panels = "".join(_panel(run, painter, index, n, e) for n, e in sample.explanations.items())
+    return f'<section class="sample">{heading}{panels}</section>'
 
 
 def _choosing(run) -> str:
@@ -142,8 +137,10 @@ def render(run) -> str:
                 f"explainers: {_e(', '.join(run.explainers))}{metrics}</p>")
     legend = (f'<p class="legend">Colours: <span style="color:#c62828">red</span> marks what raises the explained '
               f'score (the target\'s {_e(run.output)}), <span style="color:#1f4fd8">blue</span> what lowers it; '
-              "full colour at the 99th percentile of |attribution| for images, at the largest for text.</p>")
-    body = "".join(_sample(run, i, s) for i, s in enumerate(run.samples))
+              "full colour at the 99th percentile of |attribution| for images (each colour bar gives the scale), at the "
+              "largest for text.</p>")
+    painter = RowPainter()
+    body = "".join(_sample(run, painter, i, s) for i, s in enumerate(run.samples))
     if run.skipped:
         items = "".join(f"<li>{_e(line)}</li>" for line in run.skipped)
         verdict += f'<div class="skipped"><p class="fail">Left out, could not be read:</p><ul>{items}</ul></div>'

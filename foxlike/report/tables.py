@@ -12,7 +12,8 @@ import io
 
 import numpy as np
 
-from .images import Picture
+#: a picture as the report embeds it: its bytes and its MIME type
+Picture = tuple[bytes, str]
 
 #: Features drawn per chart, the largest first: a 30-column table stays readable, wider ones are cut.
 MOST_FEATURES = 20
@@ -25,7 +26,7 @@ def _png(figure) -> Picture:
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
-    return Picture(buffer.getvalue(), "image/png")
+    return buffer.getvalue(), "image/png"
 
 
 def _names(explanation, count: int, columns=()) -> list[str]:

@@ -9,7 +9,8 @@ import torch
 
 from foxlike.report import read_attributions, read_summary, write_report
 from foxlike.report.html import render
-from foxlike.report.images import attribution_map
+from foxlike.figures import RowPainter
+from foxlike.figures.maps import attribution_map
 from foxlike.toolkit.token_colours import token_scores
 
 
@@ -96,11 +97,26 @@ def test_views_are_drawn_at_the_images_size_photos_as_jpeg(width, mime, pil_form
 
     from PIL import Image
 
-    from foxlike.report.images import MIN_VIEW, VIEWS, explainer_views
+    from foxlike.figures.views import MIN_VIEW, SIGNED_VIEWS
 
     rng = np.random.default_rng(0)
-    picture = explainer_views(rng.random((width, width, 3)).astype(np.float32), rng.standard_normal((3, width, width)))
+    data, found = RowPainter().paint(rng.random((width, width, 3)).astype(np.float32),
+                                     rng.standard_normal((3, width, width)))
 
-    with Image.open(io.BytesIO(picture.data)) as image:
-        assert (picture.mime, image.format) == (mime, pil_format)
-        assert image.width >= len(VIEWS) * max(width, MIN_VIEW)  # no view shrunk below the image (or 160 px)
+    with Image.open(io.BytesIO(data)) as image:
+        assert (found, image.format) == (mime, pil_format)
+        assert image.width >= len(SIGNED_VIEWS) * max(width, MIN_VIEW)  # no view shrunk below the image (or 160 px)
+
+
+def test_the_report_draws_with_the_same_renderer(digits_run):
+    import base64
+    import re
+
+    from foxlike.report.html import render
+
+    page = render(digits_run)
+    first = re.search(r'data-explainer="cv.integrated_gradients".*?src="data:image/png;base64,([^"]+)"', page).group(1)
+    sample = digits_run.samples[0]
+    expected, _ = RowPainter().paint(digits_run.inputs.pixels[0], sample.explanations["cv.integrated_gradients"]
+                                     .attributions)
+    assert base64.b64decode(first) == expected
