@@ -97,8 +97,17 @@ def _panel(run, painter: RowPainter, index: int, name: str, explanation) -> str:
                        for target, picture in feature_bars(explanation, run.inputs.feature_names))
     else:
         body = "".join(_body(run, painter, index, name, target, values) for target, values in _per_target(explanation))
-    return (f'<div class="panel" data-explainer="{_e(name)}">{head}{body}{_metrics(run, explanation)}'
-            f'{_checks(explanation)}</div>')
+    return (f'<div class="panel" data-explainer="{_e(name)}">{head}{body}{_layer(explanation)}'
+            f'{_metrics(run, explanation)}{_checks(explanation)}</div>')
+
+
+def _layer(explanation) -> str:
+    """The layer a layer method attributed to (the one foxlike found, unless the user named it)."""
+    layer = explanation.extras.get("layer")
+    if layer is None:
+        return ""
+    layout = explanation.extras.get("layer_layout")
+    return f'<p class="layer">layer: <code>{_e(layer)}</code>{f" ({_e(layout)})" if layout else ""}</p>'
 
 
 def _sample(run, painter: RowPainter, index: int, sample) -> str:

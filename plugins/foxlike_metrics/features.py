@@ -1,7 +1,8 @@
 """What a metric removes or adds: the input's features in the order of their attributions.
 
 Images: a feature is a pixel (all its channels), ranked by the attribution
-summed over channels. Token ids: a feature is a token, replaced by
+summed over channels; a one-channel map (Grad-CAM's, (N, 1, H, W)) ranks the
+pixels of an image of any number of channels. Token ids: a feature is a token, replaced by
 ``pad_id``. Attributions must have the input's shape (for layer methods,
 ask for ``upsample=True``).
 """
@@ -19,11 +20,14 @@ def feature_scores(inputs, attributions) -> torch.Tensor:
         scores = attributions
     else:
         expected = (inputs.shape[0], *inputs.shape[2:]) if inputs.dim() == 4 else inputs.shape
-        scores = attributions.sum(dim=1) if inputs.dim() == 4 and attributions.shape == inputs.shape else attributions
+        one_channel = inputs.dim() == 4 and attributions.dim() == 4 and attributions.shape[1] == 1
+        scores = attributions.sum(dim=1) if inputs.dim() == 4 and (attributions.shape == inputs.shape or one_channel) \
+            else attributions
     if tuple(scores.shape) != tuple(expected):
         raise ParameterError(
             f"This metric needs attributions shaped like the input ({tuple(inputs.shape)}), got "
-            f"{tuple(attributions.shape)}. For layer methods pass upsample=True."
+            f"{tuple(attributions.shape)}: a map of the input's size, with its channels or one. For layer methods "
+            "pass upsample=True."
         )
     return scores.reshape(inputs.shape[0], -1)
 

@@ -13,5 +13,5 @@ def resnet18():
 
 @pytest.fixture(scope="session")
 def photos():
-    """Two 64x64 images: resnet18's last conv layer is then 2x2, so a CAM is not one constant value."""
+    """Two 64x64 images: resnet18's layer4 is then 2x2, so a CAM is not one constant value."""
     return torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(1))

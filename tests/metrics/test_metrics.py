@@ -192,3 +192,34 @@ def test_a_failing_metric_in_lenient_mode_is_a_warning_and_the_rest_still_run(di
             _, explanations = xai_model(digits.test_images[:2])
     metrics = explanations["cv.layer_integrated_gradients"].metrics
     assert "deletion" not in metrics and metrics["model_randomisation"].shape == (2,)
+
+
+class TopLeftRGB(nn.Module):
+    """A three-channel CNN whose head reads only the top-left quadrant of its feature map."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.head = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.head(torch.relu(self.conv(x))[:, :, :4, :4].mean(dim=(2, 3)))
+
+
+def test_grad_cam_of_an_rgb_model_is_scored_by_deletion_and_insertion():
+    from foxlike_metrics.features import feature_scores
+
+    images = torch.rand(6, 3, 8, 8, generator=torch.Generator().manual_seed(2))
+    with foxlike.explain(TopLeftRGB(), {"cv.grad_cam": {"relu": False}},
+                         metrics=["deletion", "insertion"]) as xai_model:
+        _, explanations = xai_model(images)
+
+    grad_cam = explanations["cv.grad_cam"]
+    assert grad_cam.attributions.shape == (6, 1, 8, 8)  # one channel for a three-channel image
+    for name in ("deletion", "insertion"):
+        scores = grad_cam.metrics[name]
+        assert scores.shape == (6,) and bool(((scores >= 0) & (scores <= 1)).all())
+    # the one-channel map ranks pixels as the same map on every channel does
+    spread = grad_cam.attributions.expand(-1, 3, -1, -1) / 3
+    torch.testing.assert_close(feature_scores(images, grad_cam.attributions), feature_scores(images, spread))

@@ -1,6 +1,6 @@
 """pytorch-grad-cam 1.5.7 (MIT) as a foxlike plugin: every CAM method it offers, as ``gradcam.<method>``.
 
-foxlike finds the layer (the last convolution that runs, unless ``layer=``
+foxlike finds the layer (the last feature map the head consumes, unless ``layer=``
 names one or several), resolves the target and hands it over as grad-cam's
 own ``ClassifierOutputTarget``, checks the map, and puts back what grad-cam
 changes on the model. docs/adapters.md says what is offered and why the

@@ -30,7 +30,7 @@ def target_objects(target, count: int) -> list:
 
 
 def target_layers(model, inputs, layer) -> list[torch.nn.Module]:
-    """``layer`` (a dotted name, a module, or a list of them) as modules; ``None`` is the last conv layer that runs."""
+    """``layer`` (a dotted name, a module, or a list of them) as modules; ``None`` is the layer foxlike finds."""
     if isinstance(layer, (list, tuple)):
         if not layer:
             raise ParameterError("layer=[] names no layer: give one or more dotted names, or None for the last "
