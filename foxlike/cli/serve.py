@@ -69,10 +69,24 @@ def run_serve(args) -> int:
         write_folder(folder, config, settings, args.name, args.request_target)
         print(f"Serving {config.model} as model {args.name!r} on http://{args.host}:{args.port} "
               f"(V2: /v2/models/{args.name}/infer) and gRPC port {args.grpc_port}", flush=True)
-        try:
-            return subprocess.call(mlserver_start(folder))
-        except KeyboardInterrupt:
-            return 130
+        return _serve(folder)
+
+
+def _serve(folder: str) -> int:
+    """Run MLServer on ``folder`` until it stops; a SIGTERM or Ctrl-C to this process stops it too (a
+    supervisor that stops ``foxlike serve`` must not leave the server running without it)."""
+    import signal
+
+    server = subprocess.Popen(mlserver_start(folder))
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: server.terminate())
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        server.wait()
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def add_serve_parser(commands) -> None:
