@@ -4,6 +4,7 @@ bad requests are 400s naming the problem while the server goes on serving."""
 from __future__ import annotations
 
 import math
+import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -29,6 +30,8 @@ def server(digits, tmp_path_factory):
     yield running
     stop(running)
     assert running.process.returncode == 0, running.log_tail()
+    with pytest.raises(OSError):  # foxlike serve stopped MLServer with it
+        socket.create_connection(("127.0.0.1", running.http_port), timeout=5)
 
 
 def in_process(model, images, target="argmax", explainers=EXPLAINERS):
