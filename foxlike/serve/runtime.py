@@ -21,10 +21,11 @@ from mlserver.errors import MLServerError
 from mlserver.types import InferenceRequest, InferenceResponse, ResponseOutput
 
 from ..cli.loading import load_model
-from ..errors import FoxlikeError, InputError
+from ..errors import FoxlikeError, InputError, ModelError
 from ..explaining import explain
+from ..shared_models import calling, enter, leave
 from .settings import ServedSettings, chosen_explainers, chosen_target, served_settings
-from .tensors import input_tensor, response_outputs
+from .tensors import input_tensor, prediction_output, response_outputs
 
 
 class RequestRefused(MLServerError):
@@ -57,7 +58,8 @@ class FoxlikeRuntime(MLModel):
         request_input = payload.inputs[0]
         expected = next((m.model_dump() for m in self.settings.inputs or [] if m.name == request_input.name),
                         None)
-        return input_tensor(request_input.name, str(getattr(request_input.datatype, "value", request_input.datatype)), list(request_input.shape),
+        datatype = str(getattr(request_input.datatype, "value", request_input.datatype))
+        return input_tensor(request_input.name, datatype, list(request_input.shape),
                             getattr(request_input.data, "root", request_input.data), expected)
 
     def _explain(self, inputs, explainers, target):
@@ -66,9 +68,28 @@ class FoxlikeRuntime(MLModel):
                      metrics=self.served.metrics) as xai_model:
             return xai_model(inputs)
 
+    def _predict_only(self, inputs):
+        """The forward pass alone (``"explain": false``), under the model's lock like every explanation's: a
+        request explaining with hooks at the same time must not see this one's activations, nor this one its."""
+        import torch
+
+        enter(self.model)
+        try:
+            with calling(self.model), torch.no_grad():
+                return self.model(inputs)
+        except Exception as exc:  # noqa: BLE001 - the model's own error, a 400 like an explained request's
+            raise ModelError(f"The model raised {type(exc).__name__} on inputs of shape {tuple(inputs.shape)}: "
+                             f"{exc}. Check the shape and dtype the model expects.") from exc
+        finally:
+            leave(self.model)
+
     async def predict(self, payload: InferenceRequest) -> InferenceResponse:
         try:
             inputs = self._inputs(payload)
+            if _parameter(payload, "explain") is False:
+                prediction = await asyncio.to_thread(self._predict_only, inputs)
+                return InferenceResponse(model_name=self.name, model_version=self.version, id=payload.id,
+                                         outputs=[ResponseOutput(**prediction_output(prediction))])
             explainers = chosen_explainers(self.served, _parameter(payload, "explainers"))
             target = chosen_target(self.served, _parameter(payload, "target"))
             prediction, explanations = await asyncio.to_thread(self._explain, inputs, explainers, target)

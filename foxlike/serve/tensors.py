@@ -89,9 +89,13 @@ def explanation_outputs(explanation: Explanation) -> list[dict]:
     return outputs
 
 
+def prediction_output(prediction: torch.Tensor) -> dict:
+    return _tensor_output("prediction", prediction.float())
+
+
 def response_outputs(prediction: torch.Tensor, explanations: dict[str, Explanation]) -> list[dict]:
     """Every output of one request, in the order docs/serving.md lists them."""
-    outputs = [_tensor_output("prediction", prediction.float())]
+    outputs = [prediction_output(prediction)]
     first = next(iter(explanations.values()))
     if isinstance(first.target, torch.Tensor):
         outputs.append(_tensor_output("target", first.target.long(), {"source": first.target_source}))

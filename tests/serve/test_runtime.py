@@ -119,3 +119,22 @@ def test_foxlike_serve_refuses_a_config_asking_for_an_unsafe_load(tmp_path, caps
     assert main(["serve", str(config), "--folder", str(tmp_path / "served")]) == 2
     assert "cannot ask for an unsafe load" in capsys.readouterr().err
     assert not (tmp_path / "served").exists()
+
+
+def test_explain_false_answers_the_prediction_alone_and_the_models_error_is_a_400(weights, digits):
+    served_model = runtime(served(weights))
+    asyncio.run(served_model.load())
+    images = digits.test_images[:2]
+
+    def request(x):
+        return InferenceRequest(inputs=[{"name": "images", "shape": list(x.shape), "datatype": "FP32",
+                                         "data": x.reshape(-1).tolist()}], parameters={"explain": False})
+
+    answer = asyncio.run(served_model.predict(request(images)))
+    assert [o.name for o in answer.outputs] == ["prediction"]
+    with torch.no_grad():
+        expected = digits.model(images)
+    torch.testing.assert_close(torch.tensor(answer.outputs[0].data.root).reshape(2, 10), expected)
+    with pytest.raises(MLServerError) as refused:
+        asyncio.run(served_model.predict(request(torch.zeros(1, 3, 8, 8))))
+    assert refused.value.status_code == 400 and "ModelError: The model raised RuntimeError" in str(refused.value)
