@@ -51,24 +51,32 @@ class FoxlikeRuntime(MLModel):
         self.model.eval()
         return True
 
-    def _inputs(self, payload: InferenceRequest):
-        if len(payload.inputs) != 1:
-            raise InputError(f"The request has {len(payload.inputs)} inputs; this model takes one tensor "
-                              "(its batch in dimension 0).")
-        request_input = payload.inputs[0]
-        expected = next((m.model_dump() for m in self.settings.inputs or [] if m.name == request_input.name),
-                        None)
+    def _tensor(self, request_input):
+        expected = next((m.model_dump() for m in self.settings.inputs or [] if m.name == request_input.name), None)
         datatype = str(getattr(request_input.datatype, "value", request_input.datatype))
         return input_tensor(request_input.name, datatype, list(request_input.shape),
                             getattr(request_input.data, "root", request_input.data), expected)
 
-    def _explain(self, inputs, explainers, target):
+    def _inputs(self, payload: InferenceRequest) -> tuple:
+        """The first input is explained; the others go to the model's forward as keyword arguments named by
+        their input names (a text model's ``attention_mask``)."""
+        names = [request_input.name for request_input in payload.inputs]
+        if not names:
+            raise InputError("The request has no inputs: send one tensor, its batch in dimension 0.")
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise InputError(f"Two inputs are named {repeated[0]!r}: the first input is explained and each other "
+                             "one is passed to the model's forward by its name, so names must differ.")
+        tensors = [self._tensor(request_input) for request_input in payload.inputs]
+        return tensors[0], dict(zip(names[1:], tensors[1:]))
+
+    def _explain(self, inputs, forward_kwargs, explainers, target):
         config = self.served.config
         with explain(self.model, explainers=explainers, target=target, output=config.output, strict=False,
                      metrics=self.served.metrics) as xai_model:
-            return xai_model(inputs)
+            return xai_model(inputs, **forward_kwargs)
 
-    def _predict_only(self, inputs):
+    def _predict_only(self, inputs, forward_kwargs):
         """The forward pass alone (``"explain": false``), under the model's lock like every explanation's: a
         request explaining with hooks at the same time must not see this one's activations, nor this one its."""
         import torch
@@ -76,7 +84,7 @@ class FoxlikeRuntime(MLModel):
         enter(self.model)
         try:
             with calling(self.model), torch.no_grad():
-                return self.model(inputs)
+                return self.model(inputs, **forward_kwargs)
         except Exception as exc:  # noqa: BLE001 - the model's own error, a 400 like an explained request's
             raise ModelError(f"The model raised {type(exc).__name__} on inputs of shape {tuple(inputs.shape)}: "
                              f"{exc}. Check the shape and dtype the model expects.") from exc
@@ -85,14 +93,15 @@ class FoxlikeRuntime(MLModel):
 
     async def predict(self, payload: InferenceRequest) -> InferenceResponse:
         try:
-            inputs = self._inputs(payload)
+            inputs, forward_kwargs = self._inputs(payload)
             if _parameter(payload, "explain") is False:
-                prediction = await asyncio.to_thread(self._predict_only, inputs)
+                prediction = await asyncio.to_thread(self._predict_only, inputs, forward_kwargs)
                 return InferenceResponse(model_name=self.name, model_version=self.version, id=payload.id,
                                          outputs=[ResponseOutput(**prediction_output(prediction))])
             explainers = chosen_explainers(self.served, _parameter(payload, "explainers"))
             target = chosen_target(self.served, _parameter(payload, "target"))
-            prediction, explanations = await asyncio.to_thread(self._explain, inputs, explainers, target)
+            prediction, explanations = await asyncio.to_thread(self._explain, inputs, forward_kwargs, explainers,
+                                                                 target)
         except FoxlikeError as exc:
             raise RequestRefused(exc) from exc
         outputs = [ResponseOutput(**output) for output in response_outputs(prediction, explanations)]

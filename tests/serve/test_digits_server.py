@@ -143,7 +143,10 @@ BAD_REQUESTS = {
                               "Target index 10 is out of range for an output with 10 classes"),
     "a target name the settings do not allow": (lambda x: {**_with(x), "parameters": {"target": "topk:2"}},
                                                 "'topk:2' is not allowed by this server's settings"),
-    "two inputs": (lambda x: {"inputs": _with(x)["inputs"] * 2}, "The request has 2 inputs"),
+    "two inputs of one name": (lambda x: {"inputs": _with(x)["inputs"] * 2}, "Two inputs are named 'images'"),
+    "an input the model does not take": (lambda x: {"inputs": _with(x)["inputs"] + [{**_with(x)["inputs"][0],
+                                                                                     "name": "mask"}]},
+                                         "got an unexpected keyword argument 'mask'"),
 }
 
 
