@@ -14,7 +14,7 @@ PLUGINS = ("foxlike_cv", "foxlike_nlp", "foxlike_metrics", "foxlike_tabular")
 
 #: The layers from the bottom up; a module may import its own layer and those below.
 LAYERS = ["foxlike.errors", "foxlike.toolkit", "core", "foxlike.runner", "foxlike.report", "foxlike.demo",
-          "foxlike.cli"]
+          "foxlike.cli", "foxlike.serve"]
 #: Thin re-exports that keep a documented import path working: they belong to the layer they forward to.
 REEXPORTS = {"foxlike.distributed": "foxlike.runner", "foxlike.surrogates": "foxlike.toolkit",
              "foxlike.integration": "foxlike.toolkit"}

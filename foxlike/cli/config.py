@@ -129,6 +129,18 @@ def _named_table(key: str, value: Any) -> dict[str, dict[str, Any]]:
 COMMAND_LINE_ONLY = "unsafe_load"
 
 
+#: The keys that apply to a model server (foxlike.serve): what to load and how to explain each request. The
+#: others are about files and reports, which a server has none of.
+SERVER_KEYS = ["model", "weights", "tokenizer", "explainers", "target", "output", "metrics", "labels"]
+
+
+def refuse_unsafe_load(data: dict[str, Any], source: str, fix: str) -> None:
+    """A settings file (a config, a server's model settings) naming :data:`COMMAND_LINE_ONLY` is refused."""
+    if COMMAND_LINE_ONLY in data:
+        raise ConfigError(f"{COMMAND_LINE_ONLY!r} in {source} is refused: a settings file cannot ask for an unsafe "
+                          f"load. {fix}")
+
+
 def file_keys() -> list[str]:
     """The keys a config file may hold."""
     return [key for key in RunConfig.keys() if key != COMMAND_LINE_ONLY]
@@ -165,9 +177,7 @@ def load_config(path: str | Path) -> RunConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Config file {str(path)!r} is not valid TOML: {exc}.") from None
     source = f"config file {str(path)!r}"
-    if COMMAND_LINE_ONLY in data:
-        raise ConfigError(f"{COMMAND_LINE_ONLY!r} in {source} is refused: a config file cannot ask for an unsafe "
-                          "load. Pass --unsafe-load on the command line if you trust the model file.")
+    refuse_unsafe_load(data, source, "Pass --unsafe-load on the command line if you trust the model file.")
     return from_mapping(data, source, file_keys())
 
 

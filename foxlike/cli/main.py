@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from .exit_codes import EXIT_CRASHED, EXIT_ERROR, EXIT_INTERRUPTED
+from .serve import add_serve_parser
 
 #: The modalities ``foxlike explainers --modality`` offers (foxlike.modalities.MODALITIES, named here so that
 #: ``foxlike --help`` imports nothing of the core).
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     explainers.add_argument("--modality", "-m", help=f"only those for one kind of input: {', '.join(MODALITIES)}")
     explainers.set_defaults(run=_explainers)
     _add_explain_parser(commands)
+    add_serve_parser(commands)
     demo = commands.add_parser("demo", help="explain a real model on real data, no download needed")
     demo.add_argument("--out", default="foxlike-demo", help="the folder to write the report to")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
