@@ -13,6 +13,7 @@ from .lime import Lime
 from .lrp import LRP
 from .occlusion import Occlusion
 from .reference_methods import DeepLift, DeepLiftShap, GradientShap
+from .detection import detection_target, named_detection
 from .segmentation import named_segmentation, segmentation_target
 
 EXPLAINERS = (
@@ -31,3 +32,4 @@ def register_explainers(register):
 @foxlike.hookimpl
 def register_targets(register):
     register("segmentation", named_segmentation)
+    register("detection", named_detection)
