@@ -40,13 +40,13 @@ def test_torchvision_lraspp_is_explained_by_every_method_and_left_as_it_was():
     model.train()
     frozen = next(model.parameters())
     frozen.requires_grad_(False)
-    images = photos(48)
-    with foxlike.explain(model, ALL_METHODS, target=segmentation_target(1, (8, 8, 40, 40), "mean")) as xai_model:
+    images = photos(32)
+    with foxlike.explain(model, ALL_METHODS, target=segmentation_target(1, (4, 4, 28, 28), "mean")) as xai_model:
         output, explanations = xai_model(images)
     assert set(output) == {"out"}  # the model's own dict comes back
     for name, explanation in explanations.items():
         assert explanation.passed, (name, explanation.checks)
-        assert explanation.target.describe == ["class 1 over 1024 given pixels (mean)"] * 2
+        assert explanation.target.describe == ["class 1 over 576 given pixels (mean)"] * 2
     assert [c.name for c in explanations["cv.integrated_gradients"].checks][-1] == "completeness"
     assert model.training and not frozen.requires_grad and _hooks(model) == 0
 
