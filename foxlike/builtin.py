@@ -7,16 +7,25 @@ names, as llm keeps its default plugins apart from its plugin loader.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .errors import InputError
 from .hookspecs import hookimpl
+from .toolkit.detections import is_detections
 
 
 def logits(output):
-    """The model's output as a tensor; Hugging Face style outputs give their ``.logits``."""
+    """The model's output as a tensor; Hugging Face style outputs give their ``.logits``, torchvision's
+    segmentation models (``{"out": ..., "aux": ...}``) their ``"out"``. A detector's detections (a list of
+    dicts with ``"boxes"``) come back as they are: a detection target scores them."""
     if hasattr(output, "dim"):
         return output
     if getattr(output, "logits", None) is not None:
         return output.logits
+    if isinstance(output, Mapping) and hasattr(output.get("out"), "dim"):
+        return output["out"]
+    if is_detections(output):
+        return output
     raise InputError(
         f"The model returned a {type(output).__name__}, not a tensor, and foxlike cannot tell which part "
         "to explain. In Python, pass output=<callable> that picks the scores, for example "

@@ -23,7 +23,7 @@ from .model import ExplainedModel
 from .outputs import resolve_output
 from .prediction_graph import PredictionGraph
 from .specs import Spec, resolve
-from .target_columns import columns, multi_target_indices, per_column
+from .target_columns import columns, multi_target_indices, per_column, without_empty_slots
 from .targets import ScoreTarget, TargetContext, resolve_target, target_count
 from .toolkit.rows import as_tuple
 from .validation import Tolerance, all_finite, validate
@@ -262,6 +262,7 @@ class Explaining:
             elif spec.cls.multi_target:
                 indices = multi_target_indices(target, batch.shape[0], batch.device)
                 attributions, explanation.extras = self._calculate(spec, explainer, model, inputs, indices)
+                attributions = without_empty_slots(attributions, target)
             else:
                 attributions, explanation.extras = per_column(
                     lambda x, m, t: self._calculate(spec, explainer, m, x, t), model, inputs, target, count)

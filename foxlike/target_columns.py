@@ -21,16 +21,18 @@ def columns(model, inputs, target, count: int) -> Iterator[tuple[int, torch.Tens
     """``(t, rows, inputs_t, model_t, target_t)`` per column: ``rows`` (a bool mask, ``None`` for all) the
     samples with a target in column ``t``, and the inputs, model view and target for them."""
     batch = as_tuple(inputs)[0].shape[0]
+    scored = isinstance(target, ScoreTarget)
     for t in range(count):
-        if isinstance(target, ScoreTarget):
-            yield t, None, inputs, model.for_column(t), None
-            continue
-        column = target[:, t]
-        rows = column >= 0
-        if bool(rows.all()):
-            yield t, None, inputs, model, column
+        if scored:
+            rows = None if target.present is None else target.present[:, t]
+        else:
+            rows = target[:, t] >= 0
+        if rows is None or bool(rows.all()):
+            yield t, None, inputs, model.for_column(t) if scored else model, None if scored else target[:, t]
         elif bool(rows.any()):
-            yield t, rows, select(inputs, rows), model.for_rows(rows, batch), column[rows]
+            view = model.for_rows(rows, batch)
+            yield (t, rows, select(inputs, rows), view.for_column(t) if scored else view,
+                   None if scored else target[:, t][rows])
 
 
 def multi_target_indices(target, batch: int, device) -> torch.Tensor:
@@ -39,6 +41,17 @@ def multi_target_indices(target, batch: int, device) -> torch.Tensor:
     if isinstance(target, ScoreTarget):
         return torch.arange(target.count, device=device).expand(batch, -1)
     return target
+
+
+def without_empty_slots(attributions, target):
+    """``(N, T, ...)`` attributions (or a tuple of them) with the empty slots of a score target set to zero."""
+    present = getattr(target, "present", None)
+    if present is None:
+        return attributions
+    if isinstance(attributions, tuple):
+        return tuple(without_empty_slots(values, target) for values in attributions)
+    mask = present.to(attributions.device).reshape(*present.shape, *([1] * (attributions.dim() - 2)))
+    return attributions * mask.to(attributions.dtype)
 
 
 def stacked(parts: list[tuple[int, torch.Tensor | None, torch.Tensor]], batch: int, count: int):

@@ -28,6 +28,7 @@ from typing import Any, Callable
 
 from .errors import TargetError
 from .plugins import lookup
+from .toolkit.detections import is_detections
 
 
 @dataclass
@@ -63,6 +64,9 @@ class ScoreTarget:
     describe: list = field(default_factory=list)
     #: how many scores per sample the forward returns, ``(rows, count)``: several targets (T) when above 1
     count: int = 1
+    #: ``(N, count)`` bool, which slots hold a target (``None``: all); an empty slot (an image with fewer
+    #: detections than another) gets zero attributions and no checks, as a ``-1`` class index does
+    present: Any = None
 
     @classmethod
     def from_output(cls, score: Callable, per_sample: tuple = (), describe: list | None = None,
@@ -128,9 +132,21 @@ def resolve_target(target: Any, output, context: TargetContext | None = None) ->
         argument = argument if ":" in target else None
         target = lookup("targets", name)
     if callable(target):
-        target = _call_target(target, output, context, name or source, argument)
+        try:
+            target = _call_target(target, output, context, name or source, argument)
+        except (AttributeError, TypeError, IndexError):
+            if not is_detections(output):  # a class target ("argmax") tried on detections fails inside
+                raise
+            target = None
         if isinstance(target, ScoreTarget):
             return target, source
+    if is_detections(output):
+        raise TargetError(
+            "The model returns detections (one dict of boxes, labels and scores per image), so a class index does "
+            "not say which one to explain: pass target='detection:0' (each image's first detection), "
+            "'detection:above:0.5' (every detection scoring above 0.5), or "
+            "foxlike_cv.detection_target(label=..., box=...)."
+        )
     if not isinstance(output, torch.Tensor):
         raise TargetError(
             f"The model's output is a {type(output).__name__}, not a tensor of scores, so foxlike cannot pick a "

@@ -13,6 +13,8 @@ from .lime import Lime
 from .lrp import LRP
 from .occlusion import Occlusion
 from .reference_methods import DeepLift, DeepLiftShap, GradientShap
+from .detection import detection_target, named_detection
+from .segmentation import named_segmentation, segmentation_target
 
 EXPLAINERS = (
     IntegratedGradients, IntegratedGradientsSmoothGrad, LayerIntegratedGradients, LayerConductance,
@@ -25,3 +27,9 @@ EXPLAINERS = (
 def register_explainers(register):
     for explainer in EXPLAINERS:
         register(explainer)
+
+
+@foxlike.hookimpl
+def register_targets(register):
+    register("segmentation", named_segmentation)
+    register("detection", named_detection)
