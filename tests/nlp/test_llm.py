@@ -28,7 +28,10 @@ def explain(lm, prompts, explainer, target=None, **params):
 def test_the_greedy_continuation_is_the_default_target(review_lm):
     prompts = review_lm.encode(PROMPTS)
     result = explain(review_lm, prompts, "nlp.llm_feature_ablation")
-    assert torch.equal(result.target.ids, review_lm.greedy(prompts, 5))  # what Hugging Face's generate chooses
+    generated = review_lm.greedy(prompts, 5)  # Hugging Face's generate, which stops at [EOS] and pads after it
+    ended = torch.cumsum(torch.cumsum((generated == 2).long(), 1), 1) > 1  # the padding after the first [EOS]
+    assert generated.shape[1] >= 2 and torch.equal(result.target.ids[:, :generated.shape[1]][~ended],
+                                                   generated[~ended])
     assert result.target.greedy and "continuation" in result.target_source
     assert result.attributions.shape == (2, 5, 3)  # (prompts, generated tokens, prompt tokens)
 
@@ -79,13 +82,13 @@ def test_ablating_the_top_ranked_prompt_tokens_moves_the_continuation_more_than_
 def test_kernel_shap_over_a_templates_spans(review_lm):
     prompt, segments = template_prompt("{review} in short , it is {verdict}", review_lm.tokenizer,
                                        review="the acting was great", verdict="a good film")
-    assert segments[:4] == ["review"] * 4 and segments[4:8] == [None] * 4 and segments[8:] == ["verdict"] * 3
+    assert segments[:4] == ["review"] * 4 and segments[4:9] == [None] * 5 and segments[9:] == ["verdict"] * 3
     result = explain(review_lm, prompt, "nlp.llm_kernel_shap", segments=[segments], target="continuation:2")
     assert result.extras["segments"] == [["review", "verdict"]] and result.extras["exact"] == [True]
     coefficients = torch.tensor(result.extras["coefficients"][0])  # (generated tokens, spans)
     review_part = result.attributions[0][:, :4]
     torch.testing.assert_close(review_part, (coefficients[:, :1] / 4).expand(-1, 4).float())
-    assert (result.attributions[0][:, 4:8] == 0).all()  # the template's own words are never switched off
+    assert (result.attributions[0][:, 4:9] == 0).all()  # the template's own words are never switched off
     # two spans, every coalition used: the values add up to all-in less all-out
     empty = prompt.masked_fill(torch.tensor([s is not None for s in segments]), 0)
     ids = result.target.ids
