@@ -21,6 +21,7 @@ class IntegratedGradients(foxlike.Explainer):
     """
 
     name = "nlp.integrated_gradients"
+    default_target = "nlp.argmax"  # refuses a language model's output, naming the nlp.llm_* explainers
     modality = "nlp"
     completeness = True
 

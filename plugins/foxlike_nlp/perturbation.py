@@ -108,6 +108,7 @@ class Lime(foxlike.Explainer):
     """
 
     name = "nlp.lime"
+    default_target = "nlp.argmax"  # refuses a language model's output, naming the nlp.llm_* explainers
     modality = "nlp"
     multi_target = True  # every perturbed sequence runs once, every target read from its output
 
@@ -129,6 +130,7 @@ class KernelShap(foxlike.Explainer):
     """
 
     name = "nlp.kernel_shap"
+    default_target = "nlp.argmax"  # refuses a language model's output, naming the nlp.llm_* explainers
     modality = "nlp"
     multi_target = True
 

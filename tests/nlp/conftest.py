@@ -28,3 +28,14 @@ def tiny_bert():
         return transformers.BertForSequenceClassification(config).eval()
 
     return build
+
+
+@pytest.fixture(scope="session")
+def review_lm():
+    """A two-layer GPT-2 (transformers) trained here on the review snippets, with its word-level tokenizer."""
+    pytest.importorskip("transformers")
+    from foxlike.demo.language_model import train_review_language_model
+
+    trained = train_review_language_model()
+    assert trained.loss < trained.unigram_loss - 0.3  # it learnt more than word frequencies
+    return trained
