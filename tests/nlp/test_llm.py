@@ -117,14 +117,3 @@ def test_a_prompt_with_an_attention_mask_is_refused_with_the_way_out(review_lm):
     with pytest.raises(foxlike.TargetError, match="one length together, without a mask"):
         with foxlike.explain(review_lm.model, explainers=["nlp.llm_feature_ablation"]) as xai_model:
             xai_model(prompts, attention_mask=torch.ones_like(prompts))
-
-
-def test_same_attributions_as_captums_llm_attribution(review_lm):
-    from captum.attr import FeatureAblation, LLMAttribution, TextTokenInput
-
-    text = "the story is told with a lot of heart"
-    prompt = review_lm.encode([text])
-    result = explain(review_lm, prompt, "nlp.llm_feature_ablation", target="continuation:4")
-    captum = LLMAttribution(FeatureAblation(review_lm.model), review_lm.tokenizer).attribute(
-        TextTokenInput(text, review_lm.tokenizer, baselines=0), target=result.target.ids[0])
-    torch.testing.assert_close(result.attributions[0], captum.token_attr.float(), atol=1e-4, rtol=1e-3)
