@@ -165,12 +165,8 @@ class Explaining:
             # the first input is of the explainer's kind; others beside it (metadata) are the explainer's business
             check_inputs(spec.cls, as_tuple(inputs)[0], registry().explainers)
         requires_grad = [x.requires_grad for x in as_tuple(inputs)]
-<<<<<<< HEAD
-        explanations: dict[str, Explanation] = {}
-        readers = sum(spec.cls.uses_input_gradient for spec in self.explainers)
-=======
         explanations: dict[str, Explanation] = Explanations()
->>>>>>> figures
+        readers = sum(spec.cls.uses_input_gradient for spec in self.explainers)
         try:
             with calling(self.model), torch.enable_grad():
                 output, scores, graph = self._forward(inputs, args, kwargs, keep_graph=readers > 0)

@@ -38,3 +38,12 @@ def as_tuple(inputs) -> tuple:
 def select(inputs, rows):
     """``rows`` of every attributed input: a tensor, or a tuple of them."""
     return tuple(x[rows] for x in inputs) if isinstance(inputs, tuple) else inputs[rows]
+
+
+def gradient_leaves(inputs):
+    """The attributed inputs as leaves that require grad: detached views (no copy), so that the caller's
+    tensors are never touched and Captum does not warn, on every call, that it had to turn gradients on
+    ("Input Tensor 0 did not already require gradients"): foxlike sets up the inputs, so that was noise."""
+    if isinstance(inputs, tuple):
+        return tuple(gradient_leaves(x) for x in inputs)
+    return inputs.detach().requires_grad_() if inputs.is_floating_point() else inputs

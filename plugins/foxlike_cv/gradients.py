@@ -6,7 +6,7 @@ runs them all; each subclass names its class and says what it is.
 from __future__ import annotations
 
 import foxlike
-from foxlike.toolkit.rows import as_tuple
+from foxlike.toolkit.rows import as_tuple, gradient_leaves
 
 from .model_checks import require_module_activations
 
@@ -27,7 +27,7 @@ class GradientMethod(foxlike.Explainer):
         if self.needs_module_relus:
             require_module_activations(model, inputs, self.name)
         method = getattr(captum.attr, self.captum_class)(model)
-        return method.attribute(inputs, target=target, additional_forward_args=model.additional_forward_args)
+        return method.attribute(gradient_leaves(inputs), target=target, additional_forward_args=model.additional_forward_args)
 
 
 def _as_given(values: tuple, inputs):
@@ -47,7 +47,7 @@ class Saliency(GradientMethod):
         gradients = model.input_gradient(inputs, target)
         if gradients is not None:  # from the prediction's own forward pass
             return _as_given(tuple(g.abs() if abs else g for g in gradients), inputs)
-        return CaptumSaliency(model).attribute(inputs, target=target, abs=abs,
+        return CaptumSaliency(model).attribute(gradient_leaves(inputs), target=target, abs=abs,
                                                additional_forward_args=model.additional_forward_args)
 
 

@@ -9,6 +9,7 @@ shape by default, or named.
 from __future__ import annotations
 
 import foxlike
+from foxlike.toolkit.rows import gradient_leaves
 from foxlike.toolkit.parameter_types import ChunkSize, MemoryBudget, PathMethod, Reference, Steps
 from foxlike.toolkit.feature_maps import Reshape
 from foxlike.toolkit.layers import feature_layer, resolve_layer, upsample_to_input
@@ -162,6 +163,6 @@ class GuidedGradCAM(foxlike.Explainer):
                 f"is {layout.describe()}. Use cv.grad_cam (it turns tokens and channels-last maps into images), or "
                 "name a channels-first layer with layer=.")
         attributions = GuidedGradCam(model, module).attribute(
-            inputs, target=target, additional_forward_args=model.additional_forward_args,
+            gradient_leaves(inputs), target=target, additional_forward_args=model.additional_forward_args,
         )
         return foxlike.Features(attributions, {"layer": model.layer_name(module)})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import foxlike
+from foxlike.toolkit.rows import gradient_leaves
 from foxlike import ModelNotSupportedError
 
 from .model_checks import require_module_activations
@@ -20,7 +21,7 @@ class LRP(foxlike.Explainer):
         require_module_activations(model, inputs, self.name)
         try:
             return CaptumLRP(model).attribute(
-                inputs, target=target, additional_forward_args=model.additional_forward_args,
+                gradient_leaves(inputs), target=target, additional_forward_args=model.additional_forward_args,
             )
         except TypeError as exc:
             if "not supported" not in str(exc) and "rule" not in str(exc):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 
 import foxlike
+from foxlike.toolkit.rows import gradient_leaves
 from foxlike.toolkit.parameter_types import Count, NonNegative, Reference
 
 from .baselines import reference_tensor, references
@@ -46,7 +47,7 @@ class GradientShap(foxlike.Explainer):
         from captum.attr import GradientShap as CaptumGradientShap
 
         return CaptumGradientShap(model).attribute(
-            inputs, baselines=reference_distribution(inputs, baselines, n_baselines), target=target,
+            gradient_leaves(inputs), baselines=reference_distribution(inputs, baselines, n_baselines), target=target,
             n_samples=n_samples, stdevs=stdevs, additional_forward_args=model.additional_forward_args,
         )
 
@@ -73,7 +74,7 @@ class DeepLift(foxlike.Explainer):
         require_linear_output(model, self.name)
         require_module_activations(model, inputs, self.name)
         return CaptumDeepLift(model).attribute(
-            inputs, baselines=reference_tensors(inputs, baselines), target=target,
+            gradient_leaves(inputs), baselines=reference_tensors(inputs, baselines), target=target,
             additional_forward_args=model.additional_forward_args,
         )
 
@@ -95,6 +96,6 @@ class DeepLiftShap(foxlike.Explainer):
         require_linear_output(model, self.name)
         require_module_activations(model, inputs, self.name)
         return CaptumDeepLiftShap(model).attribute(
-            inputs, baselines=reference_distribution(inputs, baselines, n_baselines), target=target,
+            gradient_leaves(inputs), baselines=reference_distribution(inputs, baselines, n_baselines), target=target,
             additional_forward_args=model.additional_forward_args,
         )

@@ -128,3 +128,18 @@ def test_without_a_gradient_reader_the_prediction_runs_without_a_graph():
     with foxlike.explain(model, ["cv.integrated_gradients"]) as xai_model:
         xai_model(INPUTS)
     assert seen[0] is False  # the prediction; IG's own passes come after it
+
+
+@pytest.mark.parametrize("name", ["cv.saliency", "cv.input_x_gradient", "cv.guided_backprop", "cv.deconvolution",
+                                  "cv.gradient_shap", "cv.deeplift", "cv.deeplift_shap", "cv.lrp"])
+def test_captums_gradient_warning_does_not_reach_the_user(name):
+    import warnings
+
+    inputs = INPUTS.clone()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        explain(ModuleReLU(), [name], inputs=inputs, strict=False)
+        if name in ("cv.saliency", "cv.input_x_gradient"):  # and where the prediction's graph is not used
+            explain(ModuleReLU(), [name], inputs=inputs, strict=False, metrics=["deletion"])
+    assert not [w for w in caught if "did not already require gradients" in str(w.message)]
+    assert not inputs.requires_grad and inputs.grad is None
