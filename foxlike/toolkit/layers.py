@@ -17,7 +17,10 @@ that
   unless the gradient is zero everywhere (a head initialised to zero).
 
 Modules that run more than once, or that only enlarge a smaller map (VGG's
-adaptive pooling to 7x7 of a 2x2 map), are not taken.
+adaptive pooling to 7x7 of a 2x2 map), are not taken; nor is a pooling layer
+(or a block whose output is its last pooling layer's), whose map is the one
+before it at a lower resolution: on the digits CNN the pooled 4x4 map left
+Grad-CAM all zero for some digits, the 8x8 map before the pooling did not.
 """
 from __future__ import annotations
 
@@ -32,6 +35,8 @@ from .rows import as_tuple
 #: Candidates tried before giving up: a ViT's last block has about a dozen modules to try before the block
 #: in front of it.
 MOST_CANDIDATES = 64
+#: Layers that only pool the map before them.
+POOLING = (nn.MaxPool2d, nn.AvgPool2d, nn.LPPool2d, nn.FractionalMaxPool2d)
 
 
 def _image(sample) -> torch.Tensor:
@@ -61,6 +66,18 @@ def _ran(model, sample, args) -> tuple[list[tuple[nn.Module, tuple, tuple | None
 def _enlarges(layout: Layout, first_input: tuple | None) -> bool:
     return (layout.kind == "channels_first" and first_input is not None and len(first_input) == 4
             and first_input[2] * first_input[3] < layout.positions)
+
+
+def _pools(finished: list, index: int) -> bool:
+    """Whether module ``index`` is a pooling layer, or a block whose output is that of the pooling layer that
+    finished just before it (its last child)."""
+    module, shape, _ = finished[index]
+    if isinstance(module, POOLING):
+        return True
+    if index == 0:
+        return False
+    previous, previous_shape, _ = finished[index - 1]
+    return isinstance(previous, POOLING) and previous_shape == shape and any(m is previous for m in module.modules())
 
 
 def _read_whole(model, sample, args, module: nn.Module, layout: Layout) -> bool:
@@ -93,9 +110,12 @@ def _search(model, inputs) -> tuple[nn.Module, Layout]:
     image = tuple(_image(sample).shape[-2:])
     finished, calls = _ran(model, sample, args)
     tried = 0
-    for module, shape, first_input in reversed(finished):
+    for index in reversed(range(len(finished))):
+        module, shape, first_input = finished[index]
         layout = find_layout(shape, image)
         if calls[module] != 1 or layout is None or layout.positions < 2 or _enlarges(layout, first_input):
+            continue
+        if _pools(finished, index):
             continue
         if _read_whole(model, sample, args, module, layout):
             return module, layout

@@ -89,7 +89,7 @@ def _target(ids: torch.Tensor, greedy: bool, decode=None) -> ContinuationTarget:
     describe = [("greedy continuation " if greedy else "continuation ")
                 + (repr(decode(row.tolist())) if decode else str(row.tolist())) for row in ids]
     return ContinuationTarget(lambda call, inputs, rows: continuation_log_probs(call, inputs, rows), (ids,),
-                              describe, ids.shape[1], greedy)
+                              describe, ids.shape[1], greedy=greedy)
 
 
 def _count(argument) -> int:

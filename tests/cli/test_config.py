@@ -58,7 +58,7 @@ def test_invalid_toml_names_the_file(tmp_path):
 @pytest.mark.parametrize("field, value, message", [
     ("explainers", {"cv.integrated_gradient": {}}, "Known explainers: .*cv.integrated_gradients"),
     ("output", "probabilities", "Known outputs: .*softmax"),
-    ("target", "biggest", "Known targets: all, argmax, argmin, positive, topk"),
+    ("target", "biggest", "Known targets: all, argmax, argmin, continuation, detection, nlp.argmax, positive, segmentation, topk"),
 ])
 def test_unknown_names_list_the_registered_ones(field, value, message):
     config = RunConfig(explainers={"cv.integrated_gradients": {}})
