@@ -42,3 +42,10 @@ def references(inputs: tuple, baselines) -> tuple:
                                  "reference per input, or one number for all.")
         return tuple(reference(x, b) for x, b in zip(inputs, baselines))
     return tuple(reference(x, baselines) for x in inputs)
+
+
+def reference_tensors(inputs, baselines):
+    """:func:`reference_tensor` for one input, or one per input for several."""
+    if isinstance(inputs, tuple):
+        return tuple(reference_tensor(x, b) for x, b in zip(inputs, references(inputs, baselines)))
+    return reference_tensor(inputs, baselines)

@@ -11,7 +11,7 @@ from foxlike.toolkit.chunking import rows_per_chunk
 from foxlike.toolkit.quadrature import weight_correction
 from foxlike.toolkit.rows import as_tuple, rows_of
 
-from .baselines import reference, reference_tensor, references
+from .baselines import reference, reference_tensors, references
 
 
 def chunk_size(model, inputs, n_steps, internal_batch_size, memory_budget_mb):
@@ -81,9 +81,7 @@ class IntegratedGradients(foxlike.Explainer):
         return foxlike.Features(attributions if several else attributions[0], extras)
 
     def baselines(self, inputs, params):
-        if isinstance(inputs, tuple):
-            return tuple(reference_tensor(x, r) for x, r in zip(inputs, references(inputs, params.get("baselines", 0.0))))
-        return reference_tensor(inputs, params.get("baselines", 0.0))
+        return reference_tensors(inputs, params.get("baselines", 0.0))
 
 
 #: Where the per-sample doubling starts: Gauss-Legendre at 32 points already meets 1% on most inputs

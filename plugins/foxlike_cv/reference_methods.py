@@ -7,7 +7,7 @@ import foxlike
 from foxlike.toolkit.rows import gradient_leaves
 from foxlike.toolkit.parameter_types import Count, NonNegative, Reference
 
-from .baselines import reference_tensor, references
+from .baselines import reference_tensor, reference_tensors, references
 from .model_checks import require_linear_output, require_module_activations
 
 
@@ -26,12 +26,6 @@ def reference_distribution(inputs, baselines, count: int):
     noise = torch.randn((count, *inputs.shape[1:]), generator=generator).to(inputs) * 0.1
     return single + noise
 
-
-def reference_tensors(inputs, baselines):
-    """The reference of the input's shape, or one per input for several."""
-    if isinstance(inputs, tuple):
-        return tuple(reference_tensor(x, b) for x, b in zip(inputs, references(inputs, baselines)))
-    return reference_tensor(inputs, baselines)
 
 
 class GradientShap(foxlike.Explainer):

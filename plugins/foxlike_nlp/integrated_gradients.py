@@ -8,6 +8,21 @@ from foxlike.toolkit.quadrature import weight_correction
 from .embeddings import check_token_ids, input_embedding, reference_ids
 
 
+def embedding_attributions(model, inputs, target, pad_id, special_ids, layer, n_steps, method, internal_batch_size):
+    """Layer IG on the input embedding layer from the padding reference: ``(N, L', D)`` attributions (``L'``
+    is the length the embedding ran on) and the layer."""
+    from captum.attr import LayerIntegratedGradients
+
+    check_token_ids(inputs)
+    embedding = input_embedding(model, inputs, layer)
+    per_dimension = LayerIntegratedGradients(model, embedding).attribute(
+        inputs, baselines=reference_ids(inputs, pad_id, special_ids), target=target,
+        additional_forward_args=model.additional_forward_args, n_steps=n_steps, method=method,
+        internal_batch_size=internal_batch_size,
+    ) * weight_correction(method, n_steps)
+    return per_dimension, embedding
+
+
 class IntegratedGradients(foxlike.Explainer):
     """Integrated Gradients on the input embeddings, one score per token, from a padding reference.
 
@@ -28,15 +43,8 @@ class IntegratedGradients(foxlike.Explainer):
     def calculate_features(self, model, inputs, target, pad_id: int = 0, special_ids: tuple | list = (), layer=None,
                            n_steps: Steps = 50, method: PathMethod = "gausslegendre",
                            internal_batch_size: Count | None = None):
-        from captum.attr import LayerIntegratedGradients
-
-        check_token_ids(inputs)
-        embedding = input_embedding(model, inputs, layer)
-        per_dimension = LayerIntegratedGradients(model, embedding).attribute(
-            inputs, baselines=reference_ids(inputs, pad_id, special_ids), target=target,
-            additional_forward_args=model.additional_forward_args, n_steps=n_steps, method=method,
-            internal_batch_size=internal_batch_size,
-        ) * weight_correction(method, n_steps)
+        per_dimension, embedding = embedding_attributions(model, inputs, target, pad_id, special_ids, layer,
+                                                          n_steps, method, internal_batch_size)
         return foxlike.Features(per_dimension.sum(dim=-1), {"embedding_layer": model.layer_name(embedding),
                                                             "embedding_attributions": per_dimension.detach()})
 

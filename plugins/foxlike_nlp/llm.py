@@ -18,10 +18,10 @@ import foxlike
 from foxlike import ParameterError
 from foxlike.toolkit.parameter_types import Count, PathMethod, Steps
 from foxlike.toolkit.perturbation import kernel_shap_values, scores
-from foxlike.toolkit.quadrature import weight_correction
 
 from .continuation import CLASSIFIER_EXPLAINERS, ContinuationTarget
-from .embeddings import check_token_ids, input_embedding, reference_ids
+from .embeddings import reference_ids
+from .integrated_gradients import embedding_attributions
 from .perturbation import explain_each
 from .segments import segment_names
 
@@ -58,17 +58,11 @@ class LlmIntegratedGradients(LanguageModelExplainer):
     def calculate_features(self, model, inputs, target, pad_id: int = 0, special_ids: tuple | list = (),
                            layer=None, n_steps: Steps = 64, method: PathMethod = "gausslegendre",
                            internal_batch_size: Count | None = None):
-        from captum.attr import LayerIntegratedGradients
-
         _continuation_of(model, self.name)
-        check_token_ids(inputs)
-        embedding = input_embedding(model, inputs, layer)
+        per_dimension, embedding = embedding_attributions(model, inputs, target, pad_id, special_ids, layer,
+                                                          n_steps, method, internal_batch_size)
         # the embedding runs on prompt + continuation; the continuation's part is the same on every step
-        per_dimension = LayerIntegratedGradients(model, embedding).attribute(
-            inputs, baselines=reference_ids(inputs, pad_id, special_ids), target=target,
-            additional_forward_args=model.additional_forward_args, n_steps=n_steps, method=method,
-            internal_batch_size=internal_batch_size,
-        )[:, :inputs.shape[1]] * weight_correction(method, n_steps)
+        per_dimension = per_dimension[:, :inputs.shape[1]]
         return foxlike.Features(per_dimension.sum(dim=-1), {"embedding_layer": model.layer_name(embedding)})
 
     def baselines(self, inputs, params):
