@@ -46,6 +46,8 @@ class RunConfig:
     quiet: bool = False
     fresh: bool = False
     skip_unreadable: bool = False
+    #: a CSV file of reference rows for the explainers that take a ``background`` (tabular inputs)
+    background: str = ""
 
     @classmethod
     def keys(cls) -> list[str]:
@@ -95,6 +97,7 @@ SCHEMA: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "quiet": ("true or false", lambda v: isinstance(v, bool)),
     "fresh": ("true or false", lambda v: isinstance(v, bool)),
     "skip_unreadable": ("true or false", lambda v: isinstance(v, bool)),
+    "background": ("a CSV file name", lambda v: isinstance(v, str)),
 }
 
 

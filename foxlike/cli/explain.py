@@ -12,7 +12,7 @@ from .exit_codes import EXIT_CHECKS_FAILED, EXIT_OK
 BATCHES = "batches"
 
 _FLAG_KEYS = ("model", "inputs", "target", "output", "out", "weights", "unsafe_load", "tokenizer", "image_size",
-              "channels", "mean", "std", "batch_size", "quiet", "fresh", "skip_unreadable")
+              "channels", "mean", "std", "batch_size", "quiet", "fresh", "skip_unreadable", "background")
 
 
 def _parse_value(text: str):
@@ -78,13 +78,17 @@ def run_explain(args) -> int:
     from ..runner.files import subfolder
     from .inputs import read_inputs
     from .loading import load_model, load_tokenizer
+    from .tables import give_background, read_table
 
     config = settings(args)
     explainers, metrics = resolve_names(config)
     model = load_model(config.model, config.weights, config.unsafe_load)
+    feature_names = list(getattr(model, "feature_names", None) or [])
     inputs = read_inputs(config.inputs, tokenizer=load_tokenizer(config.tokenizer, model),
-                         image_size=config.image_size, channels=config.channels, mean=config.mean, std=config.std,
-                         skip_unreadable=config.skip_unreadable)
+                         feature_names=feature_names, image_size=config.image_size, channels=config.channels,
+                         mean=config.mean, std=config.std, skip_unreadable=config.skip_unreadable)
+    if config.background:
+        give_background(explainers, read_table(Path(config.background), feature_names or inputs.feature_names))
     labels = config.labels or list(getattr(model, "labels", []) or [])
     Path(config.out).mkdir(parents=True, exist_ok=True)  # before the long part: a bad --out fails at once
     run = explain_inputs(model, inputs, explainers, target=config.target, output=config.output,

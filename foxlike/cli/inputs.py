@@ -1,9 +1,10 @@
-"""Reading what ``foxlike explain`` explains: image files, folders of images, text files.
+"""Reading what ``foxlike explain`` explains: image files, folders of images, text files, tables.
 
 Images become one float tensor (N, C, H, W) in [0, 1], resized to
 ``image_size`` and then normalised with ``mean`` and ``std`` when given; the
 un-normalised pixels are kept for the report's overlays. A ``.txt`` file holds
-one sentence per line; a tokenizer turns the sentences into model inputs.
+one sentence per line; a tokenizer turns the sentences into model inputs. A
+``.csv`` file holds one row per sample under a header naming the columns.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ..runner.inputs import Inputs, tokenize_sentences
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 TEXT_SUFFIXES = (".txt",)
+TABLE_SUFFIXES = (".csv",)
 
 
 def expand_paths(paths: list[str]) -> list[Path]:
@@ -98,12 +100,18 @@ def read_sentences(path: Path, tokenizer: Callable | None) -> Inputs:
     return tokenize_sentences(tokenizer, sentences)
 
 
-def read_inputs(paths: list[str], tokenizer: Callable | None = None, **image_options) -> Inputs:
-    """Everything named on the command line as one batch: all images, or one text file."""
+def read_inputs(paths: list[str], tokenizer: Callable | None = None, feature_names: list[str] | None = None,
+                **image_options) -> Inputs:
+    """Everything named on the command line as one batch: all images, one text file or one table."""
+    from .tables import read_table
+
     files = expand_paths(paths)
-    texts = [p for p in files if p.suffix.lower() in TEXT_SUFFIXES]
-    if texts:
+    single = [p for p in files if p.suffix.lower() in TEXT_SUFFIXES + TABLE_SUFFIXES]
+    if single:
         if len(files) > 1:
-            raise InputError("Give either one .txt file of sentences or images, not both or several text files.")
-        return read_sentences(texts[0], tokenizer)
+            raise InputError("Give one .txt file of sentences, one .csv table or images, not several of these "
+                             "or a mix.")
+        if single[0].suffix.lower() in TABLE_SUFFIXES:
+            return read_table(single[0], feature_names)
+        return read_sentences(single[0], tokenizer)
     return read_images(files, **image_options)

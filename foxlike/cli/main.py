@@ -80,7 +80,7 @@ def _add_explain_parser(commands) -> None:
                     "2 usage, foxlike or file error, 3 crashed (traceback printed), 130 interrupted.")
     explain.add_argument("model", nargs="?", help="a TorchScript file, or 'module:factory' (with --weights); "
                                                   "with --model, the first input")
-    explain.add_argument("inputs", nargs="*", help="image files, folders of images, or one .txt file (a sentence a line)")
+    explain.add_argument("inputs", nargs="*", help="image files, folders of images, one .txt file (a sentence a line) or one .csv table")
     explain.add_argument("--model", "-m", dest="model_option", metavar="MODEL",
                          help="the model, named as an option; then every positional argument is an input")
     explain.add_argument("--config", help="a TOML file with the same settings (docs/cli.md)")
@@ -103,6 +103,8 @@ def _add_explain_parser(commands) -> None:
     explain.add_argument("--channels", type=int, choices=(1, 3), help="1 for grayscale models, 3 for RGB (default)")
     explain.add_argument("--mean", type=float, nargs="+", help="per-channel mean subtracted after scaling to [0, 1]")
     explain.add_argument("--std", type=float, nargs="+", help="per-channel standard deviation divided by")
+    explain.add_argument("--background", metavar="CSV",
+                         help="reference rows for the tabular explainers that take a background (a .csv table)")
     explain.add_argument("--batch-size", type=int, help="inputs per batch (default 16)")
     explain.add_argument("--quiet", "-q", action="store_true", default=None, help="no progress bar, no summary lines")
     explain.add_argument("--skip-unreadable", action="store_true", default=None,

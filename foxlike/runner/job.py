@@ -12,14 +12,22 @@ import torch
 
 from ..explaining import explain, resolve_explainers, resolve_metrics
 from ..specs import Spec
+from .identity import fingerprint
 from .shards import BatchRecord
 
 
 def _describe(value) -> Any:
-    """``value`` as the manifest records it: a callable by its qualified name (its repr holds an address)."""
+    """``value`` as the manifest records it: a callable by its qualified name (its repr holds an address), a
+    tensor (a background of rows) by its shape and a hash of its values (its repr leaves most of them out)."""
+    if isinstance(value, torch.Tensor):
+        return f"tensor {tuple(value.shape)} sha256 {fingerprint(value)}"
     if callable(value) and not isinstance(value, type):
         return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', type(value).__name__)}"
     return value
+
+
+def _described(specs) -> dict:
+    return {s.name: {key: _describe(value) for key, value in s.params.items()} for s in specs}
 
 
 @dataclass
@@ -54,5 +62,5 @@ class Job:
 
     def describe(self) -> dict:
         """What must not change between a run and its resumption."""
-        return {"explainers": {s.name: s.params for s in self.explainers}, "target": _describe(self.target),
-                "output": _describe(self.output), "metrics": {s.name: s.params for s in self.metrics}}
+        return {"explainers": _described(self.explainers), "target": _describe(self.target),
+                "output": _describe(self.output), "metrics": _described(self.metrics)}
