@@ -8,7 +8,17 @@ from foxlike import ParameterError
 
 
 def input_embedding(model, inputs, layer=None) -> nn.Module:
-    """``layer`` if given; else ``get_input_embeddings()`` (Hugging Face); else the first nn.Embedding that runs."""
+    """``layer`` if given; else ``get_input_embeddings()`` (Hugging Face); else the first nn.Embedding that runs.
+
+    A TorchScript model is refused: its compiled forward runs no Python hooks, and attributing to the
+    embeddings means hooking them."""
+    if isinstance(model.model, torch.jit.ScriptModule):
+        raise ParameterError(
+            "This is a TorchScript model: its compiled forward calls no Python hooks, and attribution to the input "
+            "embeddings needs one on the embedding layer. Load the model as 'module:factory' with its weights "
+            "(foxlike explain/serve both take that), or explain the TorchScript model with a perturbation method "
+            "(nlp.lime, nlp.kernel_shap), which only calls it."
+        )
     if layer is not None:
         return model.layer(layer)
     get = getattr(model.model, "get_input_embeddings", None)

@@ -105,3 +105,18 @@ def test_the_embedding_that_runs_first_is_found_and_no_hook_is_left_behind():
     # completeness check says the scores do not add up to the change in the output.
     with pytest.raises(foxlike.ValidationError, match="completeness"):
         explain(model, ids, {"nlp.integrated_gradients": {"layer": "positions"}})
+
+
+def test_a_torchscript_model_is_refused_by_ig_with_the_fix_and_explained_by_lime(sentiment):
+    """A ScriptModule's compiled forward runs no Python hooks: Layer IG on its embeddings would see nothing."""
+    ids, mask = sentiment.tokenizer(["the acting was great", "a dull and tired film"])
+    scripted = torch.jit.script(sentiment.model)
+
+    with pytest.raises(foxlike.ParameterError, match=r"TorchScript model.*'module:factory'.*nlp\.lime"):
+        with foxlike.explain(scripted, ["nlp.integrated_gradients"]) as xai_model:
+            xai_model(ids, attention_mask=mask)
+    with foxlike.explain(scripted, {"nlp.lime": {"n_samples": 64}}) as xai_model:
+        output, explanations = xai_model(ids, attention_mask=mask)
+
+    assert explanations["nlp.lime"].attributions.shape == ids.shape
+    assert torch.equal(output, sentiment.model(ids, attention_mask=mask))
